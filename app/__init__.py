@@ -1,0 +1,101 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from app.config import check_production_settings, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app from the environment (and `.env`), then apply `overrides`."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    check_production_settings(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_models()
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_template_helpers(app)
+    from app.security import register_security
+
+    register_security(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import redis_conn
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+
+    redis_client = app.config.get("REDIS_CONNECTION") or redis_conn.connect(
+        app.config["REDIS_URL"], app.instance_path
+    )
+    app.extensions["redis"] = redis_client
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        pool_kwargs = redis_client.connection_pool.connection_kwargs
+        if "path" in pool_kwargs:
+            app.config["RATELIMIT_STORAGE_URI"] = f"redis+unix://{pool_kwargs['path']}"
+        else:
+            host = pool_kwargs.get("host", "127.0.0.1")
+            port = pool_kwargs.get("port", 6379)
+            dbn = pool_kwargs.get("db", 0)
+            app.config["RATELIMIT_STORAGE_URI"] = f"redis://{host}:{port}/{dbn}"
+    limiter.init_app(app)
+
+    with app.app_context():
+        from app.db_setup import configure_engine
+
+        configure_engine(db.engine)
+
+
+def register_models() -> None:
+    """Import every domain's models so metadata and migrations see all tables."""
+    from app import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.blueprints import register_all
+
+    register_all(app)
+
+
+def register_errors(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import register_filters
+
+    register_filters(app)

@@ -1,0 +1,69 @@
+"""Users, their API tokens and merchant API keys (all secrets stored hashed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import created_at, intpk
+from app.extensions import db
+
+ROLES = ("customer", "organizer", "admin")
+
+
+def hash_token(raw: str) -> str:
+    """Tokens are long random strings, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="customer")
+    created_at: Mapped[created_at]
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role in ("organizer", "admin")
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="mobile")
+    created_at: Mapped[created_at]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class MerchantKey(db.Model):
+    """Server-to-server key for seed 002's PaymentService."""
+
+    __tablename__ = "merchant_keys"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(80))
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[dt.datetime | None]

@@ -1,0 +1,101 @@
+"""Register, log in, log out, and the account page (API tokens)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import LoginForm, RegisterForm, TokenForm
+from app.accounts.models import User
+from app.extensions import db, limiter, login_manager
+from app.services_errors import ServiceError
+from app.urls import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data,
+                form.password.data,
+                form.name.data,
+                form.phone.data or "",
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            for field, msg in exc.details.items():
+                if field in form:
+                    form[field].errors.append(msg)
+            return render_template("accounts/register.html", form=form), exc.status
+        db.session.commit()
+        login_user(user)
+        flash("Welcome! Your account is ready.", "success")
+        return redirect(url_for("catalog.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash("Email or password is wrong.", "error")
+            return render_template("accounts/login.html", form=form), 401
+        login_user(user)
+        flash(f"Logged in as {user.name}.", "success")
+        return redirect(safe_next(request.args.get("next"), url_for("catalog.home")))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = services.issue_token(current_user, form.name.data or "mobile")
+        db.session.commit()
+        flash("Token created. Copy it now: it is shown only once.", "success")
+    tokens = [t for t in current_user.tokens if t.revoked_at is None]
+    return render_template(
+        "accounts/account.html", form=form, tokens=tokens, new_token=new_token
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+    elif services.revoke_token(current_user, token_id):
+        db.session.commit()
+        flash("Token revoked.", "success")
+    else:
+        flash("No such token.", "error")
+    return redirect(url_for("accounts.account"))

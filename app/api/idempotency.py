@@ -1,0 +1,82 @@
+"""`Idempotency-Key`: the same key returns the same result and creates nothing new.
+
+The key row is inserted first, in the same transaction as the work. A concurrent
+request with the same key blocks on the unique index (PostgreSQL) or on the write
+lock (SQLite) until the first commits, then replays the stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.models import IdempotencyKey
+from app.api.responses import ApiError
+from app.extensions import db
+
+
+def fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(row: IdempotencyKey, fp: str) -> tuple[int, dict]:
+    if row.fingerprint != fp:
+        raise ApiError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "This Idempotency-Key was used with a different request body.",
+            422,
+        )
+    return row.status_code, row.response
+
+
+def run_idempotent(
+    owner: str, scope: str, key: str | None, body: Any, work: Callable[[], dict]
+) -> tuple[int, dict]:
+    """Run `work()` once per (owner, scope, key); commit; return (status, data)."""
+    if key is None:
+        data = work()
+        db.session.commit()
+        return 200, data
+    if not key.strip() or len(key) > 255:
+        raise ApiError("VALIDATION_ERROR", "Idempotency-Key must be 1-255 characters.")
+    fp = fingerprint(body)
+    lookup = select(IdempotencyKey).where(
+        IdempotencyKey.owner == owner,
+        IdempotencyKey.scope == scope,
+        IdempotencyKey.key == key,
+    )
+    existing = db.session.scalar(lookup)
+    if existing is not None:
+        result = _replay(existing, fp)
+        db.session.rollback()
+        return result
+    row = IdempotencyKey(owner=owner, scope=scope, key=key, fingerprint=fp, response={})
+    try:
+        db.session.add(row)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(lookup)
+        if existing is None:
+            raise
+        result = _replay(existing, fp)
+        db.session.rollback()
+        return result
+    data = work()
+    row.response = data
+    row.status_code = 200
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(lookup)
+        if existing is None:
+            raise
+        return _replay(existing, fp)
+    return 200, data

@@ -1,0 +1,56 @@
+"""Strict JSON body parsing: wrong types and missing fields are clear 400s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from app.api.responses import ApiError
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("VALIDATION_ERROR", "The request body must be a JSON object.")
+    return body
+
+
+def field(
+    body: dict[str, Any],
+    name: str,
+    kind: type | tuple[type, ...],
+    required: bool = True,
+    default: Any = None,
+) -> Any:
+    if name not in body or body[name] is None:
+        if required:
+            raise ApiError(
+                "VALIDATION_ERROR", f"'{name}' is required.", 400, {name: "required"}
+            )
+        return default
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # bool is an int in Python; an id of `true` is still a wrong type.
+    if isinstance(value, bool) and bool not in kinds:
+        raise ApiError(
+            "VALIDATION_ERROR", f"'{name}' has the wrong type.", 400, {name: "type"}
+        )
+    if not isinstance(value, kinds):
+        raise ApiError(
+            "VALIDATION_ERROR", f"'{name}' has the wrong type.", 400, {name: "type"}
+        )
+    if isinstance(value, str) and len(value) > 2000:
+        raise ApiError(
+            "VALIDATION_ERROR", f"'{name}' is too long.", 400, {name: "long"}
+        )
+    return value
+
+
+def positive_id(body: dict[str, Any], name: str, required: bool = True) -> int | None:
+    value = field(body, name, int, required)
+    if value is not None and not (0 < value < 2**31):
+        raise ApiError(
+            "VALIDATION_ERROR", f"'{name}' must be a positive id.", 400, {name: "range"}
+        )
+    return value

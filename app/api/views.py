@@ -1,0 +1,88 @@
+"""JSON API for the mobile client: auth, catalog, order status, OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from app.accounts import services as accounts
+from app.api.auth import api_user
+from app.api.parsing import field, json_body
+from app.api.responses import ApiError, ok
+from app.catalog import services as catalog
+from app.extensions import db, limiter
+
+bp = Blueprint("api", __name__)
+
+
+@bp.post("/auth/register")
+@limiter.limit("10/minute")
+def register():
+    body = json_body()
+    user = accounts.register_user(
+        field(body, "email", str),
+        field(body, "password", str),
+        field(body, "name", str),
+        field(body, "phone", str, required=False, default=""),
+    )
+    db.session.commit()
+    return ok(
+        {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone},
+        201,
+    )
+
+
+@bp.post("/auth/token")
+@limiter.limit("10/minute")
+def token():
+    body = json_body()
+    user = accounts.authenticate(
+        field(body, "email", str), field(body, "password", str)
+    )
+    if user is None:
+        raise ApiError("INVALID_CREDENTIALS", "Email or password is wrong.", 401)
+    raw = accounts.issue_token(user)
+    db.session.commit()
+    return ok({"token": raw, "tokenType": "Bearer", "userId": user.id})
+
+
+@bp.get("/me")
+def me():
+    user = api_user()
+    return ok(
+        {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "phone": user.phone,
+            "role": user.role,
+        }
+    )
+
+
+@bp.get("/products")
+def products():
+    product_type = request.args.get("type") or None
+    items = catalog.active_products(product_type)
+    return ok([catalog.product_summary(p) for p in items])
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    return ok(catalog.product_detail(catalog.get_product(product_id)))
+
+
+@bp.get("/events")
+def events():
+    return ok([catalog.event_detail(e) for e in catalog.active_events()])
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int):
+    return ok(catalog.event_detail(catalog.get_event(event_id)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from app.api.openapi import build_spec
+
+    return build_spec()

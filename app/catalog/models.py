@@ -1,0 +1,129 @@
+"""What the storefront sells: products, training cohorts and sessions, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import created_at, currency, intpk, money
+from app.extensions import db
+
+PRODUCT_TYPES = ("course", "digital_book", "training", "booklet")
+CART_TYPES = ("course", "digital_book")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[intpk]
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[money]
+    currency: Mapped[currency]
+    active: Mapped[bool] = mapped_column(default=True)
+    # Days of access after purchase; None means lifetime access.
+    validity_days: Mapped[int | None]
+    created_at: Mapped[created_at]
+
+    cohorts: Mapped[list[TrainingCohort]] = relationship(
+        back_populates="product", order_by="TrainingCohort.starts_on"
+    )
+
+    @property
+    def cart_eligible(self) -> bool:
+        return self.type in CART_TYPES
+
+
+class TrainingCohort(db.Model):
+    __tablename__ = "training_cohorts"
+    __table_args__ = (
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_held >= 0 "
+            "AND seats_taken + seats_held <= capacity",
+            name="seats",
+        ),
+    )
+
+    id: Mapped[intpk]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int]
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    # Seats held by pending enrollments until they are paid or cancelled.
+    seats_held: Mapped[int] = mapped_column(default=0)
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+
+    product: Mapped[Product] = relationship(back_populates="cohorts")
+    sessions: Mapped[list[TrainingSession]] = relationship(
+        back_populates="cohort", order_by="TrainingSession.starts_at"
+    )
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken - self.seats_held
+
+
+class TrainingSession(db.Model):
+    __tablename__ = "training_sessions"
+
+    id: Mapped[intpk]
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("training_cohorts.id"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime]
+    content: Mapped[str] = mapped_column(Text, default="")
+
+    cohort: Mapped[TrainingCohort] = relationship(back_populates="sessions")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[intpk]
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    currency: Mapped[currency]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+    ticket_types: Mapped[list[TicketType]] = relationship(
+        back_populates="event", order_by="TicketType.id"
+    )
+
+
+class TicketType(db.Model):
+    """Capacity is counted one way: sold + reserved (unexpired holds) <= total."""
+
+    __tablename__ = "ticket_types"
+    __table_args__ = (
+        CheckConstraint(
+            "quantity_sold >= 0 AND reserved >= 0 "
+            "AND quantity_sold + reserved <= quantity_total",
+            name="capacity",
+        ),
+    )
+
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    price: Mapped[money]
+    quantity_total: Mapped[int]
+    quantity_sold: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="ticket_types")
+
+    @property
+    def seats_left(self) -> int:
+        return self.quantity_total - self.quantity_sold - self.reserved

@@ -1,0 +1,45 @@
+"""Catalog pages: home grouped by type, product pages, events."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, render_template
+
+from app.catalog import services
+
+bp = Blueprint("catalog", __name__)
+
+TYPE_LABELS = {
+    "course": "Courses",
+    "digital_book": "Digital books",
+    "training": "Trainings",
+    "booklet": "Printed booklets",
+}
+
+
+@bp.get("/")
+def home():
+    products = services.active_products()
+    order = list(TYPE_LABELS)
+    products.sort(key=lambda p: (order.index(p.type) if p.type in order else 99, p.id))
+    groups = [
+        (TYPE_LABELS.get(t, t), list(items))
+        for t, items in groupby(products, key=lambda p: p.type)
+    ]
+    return render_template(
+        "catalog/home.html", groups=groups, events=services.active_events()
+    )
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    product = services.get_product_by_slug(slug)
+    if product.type == "training":
+        product = services.get_product(product.id)
+    return render_template("catalog/product.html", product=product)
+
+
+@bp.get("/events")
+def events():
+    return render_template("catalog/events.html", events=services.active_events())

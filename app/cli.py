@@ -1,0 +1,270 @@
+"""Flask CLI commands: demo data and merchant keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo logins are printed on purpose
+DEMO_USERS = [
+    ("customer@demo.test", "Demo Customer", "customer", "+9779800000001"),
+    ("organizer@demo.test", "Demo Organizer", "organizer", "+819000000002"),
+    ("admin@demo.test", "Demo Admin", "admin", "+9779800000003"),
+]
+
+PAYMENT_METHODS = [
+    # code, name, backend, auto_approve, settings, sort
+    ("esewa", "eSewa", "esewa", False, {"currencies": ["NPR"]}, 1),
+    (
+        "komoju_card",
+        "Credit card (Komoju)",
+        "komoju",
+        False,
+        {"currencies": ["JPY"], "payment_type": "credit_card"},
+        2,
+    ),
+    (
+        "komoju_konbini",
+        "Konbini (convenience store)",
+        "komoju",
+        False,
+        {"currencies": ["JPY"], "payment_type": "konbini", "max_amount": 30000000},
+        3,
+    ),
+    (
+        "paysession",
+        "Card / UPI (payment session)",
+        "paysession",
+        False,
+        {"currencies": ["INR"]},
+        4,
+    ),
+    (
+        "bank_transfer",
+        "Manual bank transfer",
+        "manual",
+        False,
+        {"currencies": ["NPR", "JPY", "INR"]},
+        5,
+    ),
+]
+
+
+def seed_demo_data() -> list[tuple[str, str, str]]:
+    """Create the demo catalog and users once; running again changes nothing."""
+    from werkzeug.security import generate_password_hash
+
+    from app.accounts.models import User
+    from app.catalog.models import (
+        Event,
+        Product,
+        TicketType,
+        TrainingCohort,
+        TrainingSession,
+    )
+    from app.payments.models import PaymentMethod
+    from app.promotions.models import Promotion
+
+    users = {}
+    for email, name, role, phone in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                phone=phone,
+                password_hash=generate_password_hash(DEMO_PASSWORD),
+            )
+            db.session.add(user)
+        users[role] = user
+    db.session.flush()
+
+    for code, name, backend, auto, settings, sort in PAYMENT_METHODS:
+        if db.session.scalar(select(PaymentMethod).where(PaymentMethod.code == code)):
+            continue
+        db.session.add(
+            PaymentMethod(
+                code=code,
+                name=name,
+                backend=backend,
+                auto_approve=auto,
+                settings=settings,
+                sort_order=sort,
+            )
+        )
+
+    def product(slug, **kw):
+        existing = db.session.scalar(select(Product).where(Product.slug == slug))
+        if existing:
+            return existing
+        item = Product(slug=slug, **kw)
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    product(
+        "python-basics",
+        type="course",
+        title="Python Basics",
+        description="Learn Python from scratch with hands-on exercises.",
+        price=80000,
+        currency="NPR",
+        validity_days=365,
+    )
+    product(
+        "web-with-flask",
+        type="course",
+        title="Web Apps with Flask",
+        description="Build and ship a server-rendered web app.",
+        price=50000,
+        currency="NPR",
+        validity_days=180,
+    )
+    product(
+        "data-handbook",
+        type="digital_book",
+        title="The Data Handbook (PDF)",
+        description="A practical guide to working with data.",
+        price=30000,
+        currency="NPR",
+        validity_days=None,
+    )
+    training = product(
+        "fullstack-bootcamp",
+        type="training",
+        title="Full-stack Bootcamp",
+        description="Six weeks of live, instructor-led training.",
+        price=250000,
+        currency="NPR",
+        validity_days=120,
+    )
+    if not training.cohorts:
+        today = utcnow().date()
+        spring = TrainingCohort(
+            product_id=training.id,
+            name="Spring cohort",
+            capacity=20,
+            starts_on=today + dt.timedelta(days=30),
+            ends_on=today + dt.timedelta(days=72),
+        )
+        small = TrainingCohort(
+            product_id=training.id,
+            name="Evening cohort (small group)",
+            capacity=3,
+            starts_on=today + dt.timedelta(days=45),
+            ends_on=today + dt.timedelta(days=87),
+        )
+        db.session.add_all([spring, small])
+        db.session.flush()
+        for cohort in (spring, small):
+            start = dt.datetime.combine(cohort.starts_on, dt.time(12, 15))
+            for week, title in enumerate(
+                [
+                    "Orientation and tooling",
+                    "Backend foundations",
+                    "Shipping to production",
+                ]
+            ):
+                db.session.add(
+                    TrainingSession(
+                        cohort_id=cohort.id,
+                        title=title,
+                        starts_at=start + dt.timedelta(weeks=week * 2),
+                        content=f"Materials for '{title}': slides and exercises.",
+                    )
+                )
+
+    if not db.session.scalar(select(Event).where(Event.slug == "tokyo-dev-meetup")):
+        starts = dt.datetime.combine(
+            utcnow().date() + dt.timedelta(days=40), dt.time(9, 0)
+        )
+        event = Event(
+            organizer_id=users["organizer"].id,
+            slug="tokyo-dev-meetup",
+            title="Tokyo Developer Meetup",
+            description="Talks and networking for web developers.",
+            venue="Shibuya Hall, Tokyo",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=8),
+            currency="JPY",
+        )
+        db.session.add(event)
+        db.session.flush()
+        db.session.add_all(
+            [
+                TicketType(
+                    event_id=event.id, name="General", price=3000, quantity_total=100
+                ),
+                TicketType(
+                    event_id=event.id, name="VIP", price=8000, quantity_total=10
+                ),
+            ]
+        )
+
+    if not db.session.scalar(select(Promotion).where(Promotion.code == "WELCOME10")):
+        db.session.add(
+            Promotion(code="WELCOME10", kind="percent", value=10, scope="all")
+        )
+    if not db.session.scalar(select(Promotion).where(Promotion.code == "TRAIN2026")):
+        db.session.add(
+            Promotion(
+                code="TRAIN2026",
+                kind="percent",
+                value=20,
+                scope="types",
+                product_types=["training"],
+            )
+        )
+    db.session.commit()
+    return [(email, DEMO_PASSWORD, role) for email, _n, role, _p in DEMO_USERS]
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load demo users, catalog, event, promo codes (idempotent)."""
+        logins = seed_demo_data()
+        click.echo("Demo data ready. Logins:")
+        for email, password, role in logins:
+            click.echo(f"  {role:<10} {email}  /  {password}")
+
+    @app.cli.group("merchant-keys")
+    def merchant_keys():
+        """Server API keys for the PaymentService RPC."""
+
+    @merchant_keys.command("create")
+    @click.argument("name")
+    def create_key(name: str):
+        from app.accounts.merchant_keys import create_merchant_key
+
+        raw, key = create_merchant_key(name)
+        db.session.commit()
+        click.echo(
+            f"Created merchant key #{key.id} '{name}'. Store it now; it is shown once:"
+        )
+        click.echo(raw)
+
+    @merchant_keys.command("revoke")
+    @click.argument("key_id", type=int)
+    def revoke_key(key_id: int):
+        from app.accounts.merchant_keys import revoke_merchant_key
+
+        if revoke_merchant_key(key_id):
+            db.session.commit()
+            click.echo(f"Revoked merchant key #{key_id}.")
+        else:
+            raise click.ClickException(f"No active merchant key #{key_id}.")
+
+    @app.cli.command("maintenance")
+    def maintenance():
+        """Run one maintenance tick now (relay the outbox, clean old rows)."""
+        from app.jobs import maintenance_tick
+
+        click.echo(maintenance_tick(reschedule=False))

@@ -1,0 +1,31 @@
+"""Engine tuning that depends on the database in use."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_engine(engine: Engine) -> None:
+    """Make SQLite behave like a real transactional database.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; we take
+    over: BEGIN IMMEDIATE takes the write lock at the start, so a read-then-write
+    transaction cannot lose a race, and a busy timeout makes writers queue.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

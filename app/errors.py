@@ -1,0 +1,86 @@
+"""Friendly error pages for people, ResponseDto errors under /api/ and /rpc/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.api.responses import ApiError, fail
+from app.extensions import db
+from app.services_errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "UNPROCESSABLE",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def wants_json() -> bool:
+    path = request.path
+    return path.startswith("/api/") or path.startswith("/rpc/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        db.session.rollback()
+        return fail(exc.code, exc.message, exc.status, exc.details)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        db.session.rollback()
+        if wants_json():
+            return fail(exc.code, exc.message, exc.status, exc.details)
+        return (
+            render_template(
+                "errors/error.html", status=exc.status, message=exc.message
+            ),
+            exc.status,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        if wants_json():
+            code = HTTP_CODES.get(status, "HTTP_ERROR")
+            message = exc.description or code
+            return fail(code, message, status)
+        return (
+            render_template(
+                "errors/error.html", status=status, message=exc.description
+            ),
+            status,
+        )
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError):
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        message = "The service is temporarily unavailable. Please try again."
+        if wants_json():
+            return fail("SERVICE_UNAVAILABLE", message, 503)
+        return render_template("errors/error.html", status=503, message=message), 503
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        db.session.rollback()
+        message = "Something went wrong on our side. Nothing was charged twice."
+        if wants_json():
+            return fail("INTERNAL_ERROR", "Internal error", 500)
+        return render_template("errors/error.html", status=500, message=message), 500

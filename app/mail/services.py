@@ -1,0 +1,137 @@
+"""Email: rendered from templates, sent once per (order, transition) key.
+
+A claim row in `email_log` is committed before talking to SMTP, so two workers
+racing on the same key cannot both send; a failed send releases the claim and the
+job is retried. A mail outage therefore delays an email, never rolls back a payment.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from flask import current_app, render_template
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.extensions import db
+from app.mail.models import EmailLog
+from app.outbox.services import emit
+
+log = logging.getLogger(__name__)
+
+
+def queue_email(
+    dedupe_key: str, to: str, template: str, context: dict[str, Any]
+) -> None:
+    """Book an email in the caller's transaction (it goes out after commit)."""
+    emit(
+        "email.send",
+        {"dedupe_key": dedupe_key, "to": to, "template": template, "context": context},
+        dedupe_key=f"email-{dedupe_key}",
+    )
+
+
+def handle_send_email(
+    dedupe_key: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+) -> str:
+    """Outbox handler for `email.send`."""
+    context = _load_context(template, context)
+    subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+    body = render_template(f"mail/{template}.txt", **context)
+    html = render_template(f"mail/{template}.html", **context)
+    attachments = context.pop("_attachments", [])
+    return send_once(dedupe_key, to, subject, body, html, attachments)
+
+
+def _load_context(template: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Templates get live objects, loaded here from ids, so emails show current data."""
+    from app.mail.context import build_context
+
+    return build_context(template, context)
+
+
+def send_once(
+    dedupe_key: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> str:
+    claim = EmailLog(dedupe_key=dedupe_key, to_addr=to, subject=subject[:200])
+    try:
+        with db.session.begin_nested():
+            db.session.add(claim)
+            db.session.flush()
+    except IntegrityError:
+        return "already-sent"
+    db.session.commit()  # the claim is visible to every other worker from here
+    try:
+        deliver(to, subject, body, html, attachments or [])
+    except Exception:
+        db.session.execute(delete(EmailLog).where(EmailLog.dedupe_key == dedupe_key))
+        db.session.commit()
+        raise
+    db.session.execute(
+        update(EmailLog)
+        .where(EmailLog.dedupe_key == dedupe_key)
+        .values(status="sent", sent_at=utcnow())
+    )
+    return "sent"
+
+
+def build_message(
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None,
+    attachments: list[tuple[str, str, bytes]],
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="storefront.test")
+    msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for filename, mime, data in attachments:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def deliver(
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> None:
+    msg = build_message(to, subject, body, html, attachments or [])
+    url = urlparse(current_app.config["MAIL_URL"])
+    if url.scheme == "file":
+        folder = Path(unquote(url.path))
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{to.replace('@', '_at_')}.eml"
+        (folder / name).write_bytes(bytes(msg))
+        return
+    if url.scheme in ("smtp", "smtps"):
+        cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+        with cls(url.hostname or "127.0.0.1", url.port or 25, timeout=10) as smtp:
+            if url.username:
+                smtp.login(unquote(url.username), unquote(url.password or ""))
+            smtp.send_message(msg)
+        return
+    raise RuntimeError(f"unsupported MAIL_URL scheme {url.scheme!r}")

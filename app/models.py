@@ -1,0 +1,46 @@
+"""Import every domain's models so SQLAlchemy metadata (and Alembic) sees them all."""
+
+from app.accounts.models import ApiToken, MerchantKey, User
+from app.api.models import IdempotencyKey
+from app.cart.models import Cart, CartItem
+from app.catalog.models import (
+    Event,
+    Product,
+    TicketType,
+    TrainingCohort,
+    TrainingSession,
+)
+from app.events.models import Ticket
+from app.library.models import ProductAccess
+from app.mail.models import EmailLog
+from app.orders.models import Order, OrderItem
+from app.outbox.models import OutboxEvent
+from app.payments.models import Payment, PaymentEvent, PaymentMethod
+from app.promotions.models import Promotion, PromotionUsage
+from app.training.models import Enrollment
+
+__all__ = [
+    "ApiToken",
+    "Cart",
+    "CartItem",
+    "EmailLog",
+    "Enrollment",
+    "Event",
+    "IdempotencyKey",
+    "MerchantKey",
+    "Order",
+    "OrderItem",
+    "OutboxEvent",
+    "Payment",
+    "PaymentEvent",
+    "PaymentMethod",
+    "Product",
+    "ProductAccess",
+    "Promotion",
+    "PromotionUsage",
+    "Ticket",
+    "TicketType",
+    "TrainingCohort",
+    "TrainingSession",
+    "User",
+]

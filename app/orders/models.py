@@ -1,0 +1,82 @@
+"""Orders and their items (prices are snapshots taken when the order is made)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import created_at, currency, intpk, money, updated_at
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.payments.models import Payment
+
+ORDER_KINDS = ("cart", "training", "event", "service")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_status_expires_at", "status", "expires_at"),)
+
+    id: Mapped[intpk]
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default="payment_pending")
+    subtotal: Mapped[money]
+    discount: Mapped[money]
+    total: Mapped[money]
+    currency: Mapped[currency]
+    customer_name: Mapped[str] = mapped_column(String(120), default="")
+    customer_email: Mapped[str] = mapped_column(String(254), default="")
+    customer_phone: Mapped[str] = mapped_column(String(32), default="")
+    return_url: Mapped[str | None] = mapped_column(String(500))
+    notify_url: Mapped[str | None] = mapped_column(String(500))
+    allowed_methods: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotions.id"))
+    merchant_key_id: Mapped[int | None] = mapped_column(ForeignKey("merchant_keys.id"))
+    merchant_order_id: Mapped[str | None] = mapped_column(String(45), unique=True)
+    expires_at: Mapped[dt.datetime]
+    # Unguessable token that opens the order without logging in (seed 003).
+    order_key: Mapped[str] = mapped_column(String(64), unique=True)
+    needs_refund: Mapped[bool] = mapped_column(default=False, index=True)
+    refund_by: Mapped[dt.datetime | None]
+    paid_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", order_by="OrderItem.id"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="order", order_by="Payment.id"
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("paid", "cancelled", "refunded")
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    ticket_type_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_types.id"))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("training_cohorts.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    product_type: Mapped[str] = mapped_column(String(20))
+    unit_price: Mapped[money]
+    quantity: Mapped[int] = mapped_column(default=1)
+    line_total: Mapped[money]
+    attendees: Mapped[list[Any]] = mapped_column(default=list)
+
+    order: Mapped[Order] = relationship(back_populates="items")

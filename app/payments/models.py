@@ -1,0 +1,93 @@
+"""Payment attempts, the gateway message log, and configurable payment methods."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import created_at, currency, intpk, money, updated_at
+from app.extensions import db
+from app.orders.models import Order
+
+
+class Payment(db.Model):
+    """One attempt to pay an order (seed 003's bill, seed 002's payment)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("gateway", "gateway_txn_id"),)
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[money]
+    currency: Mapped[currency]
+    status: Mapped[str] = mapped_column(String(20), default="created")
+    gateway_txn_id: Mapped[str | None] = mapped_column(String(80))
+    gateway_reference: Mapped[str | None] = mapped_column(String(120))
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    initiation_type: Mapped[str] = mapped_column(String(20), default="redirect")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(String(300), default="")
+    auth_action: Mapped[str | None] = mapped_column(String(20))
+    auth_status: Mapped[str | None] = mapped_column(String(20))
+    captured_amount: Mapped[int | None]
+    approve_by: Mapped[dt.datetime | None]
+    verified: Mapped[bool] = mapped_column(default=False)
+    verify_attempts: Mapped[int] = mapped_column(default=0)
+    next_verify_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+    events: Mapped[list[PaymentEvent]] = relationship(
+        back_populates="payment", order_by="PaymentEvent.id"
+    )
+
+
+class PaymentEvent(db.Model):
+    """Append-only log of every message from or to a gateway, stored before use."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (UniqueConstraint("gateway", "event_id"),)
+
+    id: Mapped[intpk]
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id"), index=True
+    )
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    # redirect | webhook | status_check | outbound | note
+    kind: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str | None] = mapped_column(String(120))
+    signature_valid: Mapped[bool | None]
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+
+    payment: Mapped[Payment | None] = relationship(back_populates="events")
+
+
+class PaymentMethod(db.Model):
+    """A way to pay (seed 003): backend, auto-approval, JSON settings, active flag."""
+
+    __tablename__ = "payment_methods"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    backend: Mapped[str] = mapped_column(String(20))
+    auto_approve: Mapped[bool] = mapped_column(default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    description: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,44 @@
+"""Errors raised by services: a stable code, a message for people, an HTTP status.
+
+Views do not translate them: the error handler renders a flash-style page for
+browsers and a ResponseDto for API clients, and the request's transaction is
+rolled back, so a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status = 400
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.details = details or {}
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class Unprocessable(ServiceError):
+    status = 422
+
+
+class GatewayUnavailable(ServiceError):
+    status = 503

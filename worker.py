@@ -1,0 +1,51 @@
+"""RQ worker with RQ's scheduler, every job inside an app context.
+
+`python worker.py` listens on all of the app's queues. The app is built once in
+the parent; each forked work horse drops the inherited database connections
+before it runs a job (connections must not cross a fork).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rq import Worker
+
+from app import create_app
+from app.extensions import db
+from app.jobs import QUEUE_NAMES, get_queue, schedule_maintenance
+
+
+class AppWorker(Worker):
+    """Runs each job inside the app context of the app built in `main`."""
+
+    flask_app = None
+
+    def perform_job(self, job, queue):
+        with self.flask_app.app_context():
+            return super().perform_job(job, queue)
+
+    def main_work_horse(self, job, queue):
+        with self.flask_app.app_context():
+            db.engine.dispose(close=False)
+        return super().main_work_horse(job, queue)
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app()
+    AppWorker.flask_app = app
+    burst = "--burst" in argv
+    with app.app_context():
+        queues = [get_queue(name) for name in QUEUE_NAMES]
+        connection = app.extensions["redis"]
+        if not burst:
+            schedule_maintenance()
+        worker = AppWorker(queues, connection=connection)
+        worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
