@@ -1,0 +1,139 @@
+"""The contract every gateway adapter fulfils.
+
+Adapters speak one gateway's protocol and know nothing about orders: they take
+plain dataclasses and return plain dataclasses. Only `app.payments.services`
+touches the database. Inbound data (redirect parameters, webhook bodies) is a
+hint; `fetch_status` is the truth used before money is counted as received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Normalised statuses every adapter maps its provider's statuses onto.
+CAPTURED = "captured"
+AUTHORIZED = "authorized"  # konbini slip issued, waiting for the customer to pay
+PENDING = "pending"
+FAILED = "failed"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+REFUNDED = "refunded"
+NOT_FOUND = "not_found"
+RESULT_STATUSES = (
+    CAPTURED,
+    AUTHORIZED,
+    PENDING,
+    FAILED,
+    CANCELLED,
+    EXPIRED,
+    REFUNDED,
+    NOT_FOUND,
+)
+
+
+class GatewayError(Exception):
+    """The gateway is down, timed out or answered garbage: try again later (503)."""
+
+
+class InvalidSignature(Exception):
+    """A redirect or webhook whose signature does not verify: reject, change nothing."""
+
+
+class GatewayRejected(Exception):
+    """The gateway refused the request (4xx): a problem with what we sent."""
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """Everything an adapter needs to start one payment attempt."""
+
+    payment_id: int
+    amount: int  # minor units
+    currency: str
+    description: str
+    method: str  # esewa | credit_card | konbini | paysession | ...
+    success_url: str  # browser return after success (or the single return URL)
+    failure_url: str  # browser return after failure or cancel
+    notify_url: str | None = None  # server-to-server webhook target
+    external_order_num: str = ""
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+    customer_id: str = ""
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRef:
+    """How an adapter finds an attempt again at the gateway."""
+
+    payment_id: int
+    amount: int
+    currency: str
+    gateway_txn_id: str | None
+    gateway_reference: str | None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """How the browser is sent to the gateway."""
+
+    initiation_type: str  # "form_post" (auto-submitted form) or "redirect"
+    redirect_url: str
+    payload: dict[str, Any]  # form fields for form_post, empty for redirect
+    gateway_txn_id: str
+    gateway_reference: str | None = None
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """The gateway's answer about one attempt, mapped to our vocabulary."""
+
+    status: str  # one of RESULT_STATUSES
+    amount: int | None
+    currency: str | None
+    gateway_txn_id: str | None = None
+    reference: str | None = None  # the gateway's own id for the money movement
+    message: str = ""
+    approve_by: dt.datetime | None = None  # e.g. konbini slip deadline
+    instructions: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookMessage:
+    """A verified webhook: who it is about and what it claims."""
+
+    event_id: str
+    event_type: str
+    gateway_txn_id: str | None
+    gateway_reference: str | None
+    result: GatewayResult
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def create_handoff(self, request: PaymentRequest) -> Handoff:
+        """Start an attempt. May call the gateway (raises GatewayError on outage)."""
+        ...
+
+    def fetch_status(self, ref: PaymentRef) -> GatewayResult:
+        """Ask the gateway for the truth about an attempt (GatewayError on outage)."""
+        ...
+
+    def verify_redirect(self, ref: PaymentRef, params: dict[str, str]) -> GatewayResult:
+        """Check a browser return's signature and fields (InvalidSignature if not
+        authentic). The result is a hint: finalisation fetches the status again."""
+        ...
+
+    def verify_webhook(self, headers: dict[str, str], body: bytes) -> WebhookMessage:
+        """Check a webhook's signature over the raw body (InvalidSignature)."""
+        ...
+
+    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
+        """Give money back; GatewayRejected if the gateway has no refund API."""
+        ...
