@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.json.sort_keys = False  # keep the seeds' field order in responses
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)

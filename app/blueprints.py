@@ -20,8 +20,14 @@ BLUEPRINTS = [
     ("app.organizer.views", "bp", "/organizer", False),
     ("app.mail.views", "bp", None, False),
     ("app.api.views", "bp", "/api", True),
+    ("app.cart.api", "bp", "/api", True),
+    ("app.checkout.api", "bp", "/api", True),
+    ("app.orders.api", "bp", "/api", True),
+    ("app.training.api", "bp", "/api", True),
+    ("app.events.api", "bp", "/api", True),
     ("app.payments.api", "bp", "/api/payments", True),
     ("app.rpc.views", "bp", "/rpc", True),
+    ("app.admin.views", "bp", None, False),
 ]
 
 SANDBOX_BLUEPRINTS = [

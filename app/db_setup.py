@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_local = threading.local()
+
+
+def use_deferred_sqlite_transactions(enabled: bool = True) -> None:
+    """Let this thread's SQLite transactions start deferred (shared read lock).
+
+    Tests read the database from the main thread while a live server and workers
+    write from others; an IMMEDIATE read would hold the write lock and stall them.
+    """
+    _local.deferred = enabled
 
 
 def configure_engine(engine: Engine) -> None:
@@ -28,4 +41,5 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = getattr(_local, "deferred", False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")

@@ -175,11 +175,15 @@ def app(base_app, redis_client, smtp_sink):
     with base_app.app_context():
         _empty_tables(db)
         db.session.remove()
+    from app.db_setup import use_deferred_sqlite_transactions
+
+    use_deferred_sqlite_transactions(True)
     ctx = base_app.app_context()
     ctx.push()
     yield base_app
     db.session.remove()
     ctx.pop()
+    use_deferred_sqlite_transactions(False)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from flask_login import current_user
 
 from app.accounts.models import User
@@ -13,8 +13,12 @@ from app.api.responses import ApiError
 def api_user(optional: bool = False) -> User | None:
     """The bearer token's user; session cookies count only for GET, so the API
     needs no CSRF token and a cross-site form cannot act as the user."""
-    if "api_user" in g:
-        return g.api_user
+    cache = request.environ.setdefault("storefront.api_user", {})
+    if "user" in cache:
+        user = cache["user"]
+        if user is None and not optional:
+            raise ApiError("UNAUTHORIZED", "Authentication required.", 401)
+        return user
     user = None
     header = request.headers.get("Authorization", "")
     if header:
@@ -26,7 +30,7 @@ def api_user(optional: bool = False) -> User | None:
             raise ApiError("UNAUTHORIZED", "The token is invalid or revoked.", 401)
     elif request.method in ("GET", "HEAD") and current_user.is_authenticated:
         user = current_user._get_current_object()
+    cache["user"] = user
     if user is None and not optional:
         raise ApiError("UNAUTHORIZED", "Authentication required.", 401)
-    g.api_user = user
     return user

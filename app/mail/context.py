@@ -22,6 +22,11 @@ def build_context(template: str, context: dict[str, Any]) -> dict[str, Any]:
             ctx["order_url"] = (
                 f"{ctx['base_url']}/orders/{order.public_id}?key={order.order_key}"
             )
+    payment_id = ctx.get("payment_id")
+    if payment_id is not None:
+        from app.payments.models import Payment
+
+        ctx["payment"] = db.session.get(Payment, payment_id)
     extra = _EXTRA.get(template)
     if extra is not None:
         extra(ctx)

@@ -1,0 +1,26 @@
+"""Paid cart orders: access to each course and book, and the cart emptied of them."""
+
+from __future__ import annotations
+
+from app.cart.services import remove_products
+from app.catalog.models import Product
+from app.extensions import db
+from app.library.services import grant_access, revoke_for_order
+from app.orders.models import Order
+
+
+def paid(order: Order, late: bool) -> bool:
+    # Digital goods never run out, so a late capture can always be delivered.
+    product_ids = []
+    for item in order.items:
+        product = db.session.get(Product, item.product_id)
+        if order.user_id is not None:
+            grant_access(order.user_id, product.id, order.id, product.validity_days)
+        product_ids.append(product.id)
+    if order.user_id is not None:
+        remove_products(order.user_id, product_ids)
+    return True
+
+
+def refunded(order: Order) -> None:
+    revoke_for_order(order.id)

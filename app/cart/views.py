@@ -1,0 +1,123 @@
+"""Cart pages and checkout from the cart."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.cart import services
+from app.cart.forms import CheckoutForm
+from app.checkout.services import checkout_cart
+from app.extensions import db, limiter
+from app.payments import methods
+from app.services_errors import ServiceError
+
+bp = Blueprint("cart", __name__)
+
+_TOKENS = "checkout_tokens"
+
+
+def _issue_form_token() -> str:
+    """One-time token: a double-clicked or re-posted checkout creates one order."""
+    token = secrets.token_urlsafe(16)
+    session[_TOKENS] = ([*session.get(_TOKENS, []), token])[-5:]
+    return token
+
+
+def _consume_form_token(token: str | None) -> bool:
+    tokens = session.get(_TOKENS, [])
+    if not token or token not in tokens:
+        return False
+    tokens.remove(token)
+    session[_TOKENS] = tokens
+    return True
+
+
+def _method_choices(cart_data: dict):
+    if not cart_data["currency"]:
+        return []
+    facts = methods.OrderFacts(
+        currency=cart_data["currency"],
+        total=0,
+        product_types=frozenset(i["type"] for i in cart_data["items"]),
+    )
+    return [(m.code, m.name) for m in methods.methods_for(facts)]
+
+
+@bp.get("/cart")
+@login_required
+def view():
+    cart = services.get_cart(current_user.id)
+    data = services.cart_dict(cart)
+    form = CheckoutForm()
+    form.method.choices = _method_choices(data)
+    if form.method.choices:
+        form.method.data = form.method.choices[0][0]
+    form.form_token.data = _issue_form_token()
+    return render_template("cart/cart.html", cart=cart, data=data, form=form)
+
+
+@bp.post("/cart/add")
+@login_required
+def add():
+    if not FlaskForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(request.referrer or url_for("catalog.home"))
+    try:
+        product_id = int(request.form.get("product_id", ""))
+    except ValueError:
+        flash("Choose a product to add.", "error")
+        return redirect(url_for("catalog.home")), 302
+    try:
+        services.add_item(current_user.id, product_id, 1)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("catalog.home"))
+    db.session.commit()
+    flash("Added to your cart.", "success")
+    return redirect(url_for("cart.view"))
+
+
+@bp.post("/cart/remove/<int:product_id>")
+@login_required
+def remove(product_id: int):
+    if FlaskForm().validate_on_submit():
+        try:
+            services.remove_item(current_user.id, product_id)
+            db.session.commit()
+            flash("Removed from your cart.", "info")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("cart.view"))
+
+
+@bp.post("/checkout")
+@login_required
+@limiter.limit("20/minute")
+def checkout():
+    form = CheckoutForm()
+    data = services.cart_dict(services.get_cart(current_user.id))
+    form.method.choices = _method_choices(data)
+    if not form.validate_on_submit():
+        flash("Choose a payment method.", "error")
+        return redirect(url_for("cart.view"))
+    if not _consume_form_token(form.form_token.data):
+        flash("This checkout was already submitted; see your orders below.", "info")
+        return redirect(url_for("orders.my_orders"))
+    try:
+        order, payment = checkout_cart(
+            current_user, form.method.data, None, form.promo_code.data or None
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("cart.view"))
+    db.session.commit()
+    return redirect(
+        url_for("payments.handoff", payment_id=payment.id, key=order.order_key)
+    )

@@ -1,0 +1,45 @@
+"""Checkout API (seed 001): `POST /api/orders/checkout` and the mobile variant."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from app.api.auth import api_user
+from app.api.idempotency import run_idempotent
+from app.api.parsing import field, json_body
+from app.api.responses import ok
+from app.checkout.services import checkout_cart, checkout_response
+from app.extensions import limiter
+
+bp = Blueprint("checkout_api", __name__)
+
+
+def _checkout(mobile: bool):
+    user = api_user()
+    body = json_body()
+    gateway = field(body, "gateway", str)
+    return_url = field(body, "returnUrl", str, required=False)
+    promo = field(body, "promoCode", str, required=False)
+    payment_type = field(body, "paymentType", str, required=False)
+
+    def work() -> dict:
+        order, payment = checkout_cart(user, gateway, return_url, promo, payment_type)
+        return checkout_response(order, payment, mobile)
+
+    scope = "mobile.orders.checkout" if mobile else "orders.checkout"
+    status, data = run_idempotent(
+        f"user:{user.id}", scope, request.headers.get("Idempotency-Key"), body, work
+    )
+    return ok(data, status)
+
+
+@bp.post("/orders/checkout")
+@limiter.limit("30/minute")
+def checkout():
+    return _checkout(mobile=False)
+
+
+@bp.post("/mobile/orders/checkout")
+@limiter.limit("30/minute")
+def mobile_checkout():
+    return _checkout(mobile=True)

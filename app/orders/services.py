@@ -1,0 +1,197 @@
+"""Orders: creation, lookup with authorisation, cancellation, auto-cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+from app.orders import fulfilment
+from app.orders.models import Order, OrderItem
+from app.orders.transitions import order_transition, payment_transition
+from app.outbox.services import emit
+from app.payments.models import Payment, PaymentEvent
+from app.services_errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+
+LIVE_PAYMENT_STATUSES = ("created", "pending", "authorized")
+
+
+@dataclass(frozen=True)
+class LineItem:
+    title: str
+    product_type: str
+    unit_price: int
+    quantity: int = 1
+    product_id: int | None = None
+    ticket_type_id: int | None = None
+    cohort_id: int | None = None
+    attendees: tuple = ()
+
+
+def new_public_id() -> str:
+    return "ord_" + secrets.token_hex(8)
+
+
+def create_order(
+    *,
+    kind: str,
+    user_id: int | None,
+    currency: str,
+    items: list[LineItem],
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_phone: str = "",
+    discount: int = 0,
+    promotion_id: int | None = None,
+    return_url: str | None = None,
+    timeout_minutes: int | None = None,
+    **extra,
+) -> Order:
+    """Create an order with price snapshots and book its auto-cancel."""
+    subtotal = sum(i.unit_price * i.quantity for i in items)
+    discount = min(discount, subtotal)
+    minutes = timeout_minutes or current_app.config["ORDER_TIMEOUT_MINUTES"]
+    order = Order(
+        public_id=new_public_id(),
+        order_key=secrets.token_urlsafe(32),
+        user_id=user_id,
+        kind=kind,
+        status="payment_pending",
+        subtotal=subtotal,
+        discount=discount,
+        total=subtotal - discount,
+        currency=currency,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=customer_phone,
+        promotion_id=promotion_id,
+        return_url=return_url,
+        expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        **extra,
+    )
+    db.session.add(order)
+    db.session.flush()
+    for item in items:
+        db.session.add(
+            OrderItem(
+                order_id=order.id,
+                product_id=item.product_id,
+                ticket_type_id=item.ticket_type_id,
+                cohort_id=item.cohort_id,
+                title=item.title,
+                product_type=item.product_type,
+                unit_price=item.unit_price,
+                quantity=item.quantity,
+                line_total=item.unit_price * item.quantity,
+                attendees=list(item.attendees),
+            )
+        )
+    db.session.flush()
+    schedule_auto_cancel(order)
+    return order
+
+
+def schedule_auto_cancel(order: Order) -> None:
+    """Book `order.auto_cancel` for the order's current deadline (once per deadline)."""
+    emit(
+        "order.auto_cancel",
+        {"order_id": order.id},
+        available_at=order.expires_at,
+        dedupe_key=f"auto-cancel-{order.id}-{order.expires_at:%Y%m%d%H%M%S}",
+    )
+
+
+def key_matches(order: Order, key: str | None) -> bool:
+    return bool(key) and hmac.compare_digest(order.order_key, str(key))
+
+
+def can_view(order: Order, user, key: str | None) -> bool:
+    """Owner, the order key holder, or (for events) the organizer, or an admin."""
+    if key_matches(order, key):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return order.user_id == user.id or user.role == "admin"
+
+
+def get_order_for(order_id: int | None, public_id: str | None, user, key: str | None):
+    """Load an order the caller may see; anything else is the same 404."""
+    if order_id is not None:
+        order = db.session.get(Order, order_id)
+    else:
+        order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    if order is None or not can_view(order, user, key):
+        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+    return order
+
+
+def live_payments(order: Order) -> list[Payment]:
+    return [p for p in order.payments if p.status in LIVE_PAYMENT_STATUSES]
+
+
+def cancel_order(order_id: int, reason: str) -> bool:
+    """Cancel an unpaid order: release holds and close its live attempts (once)."""
+    if not order_transition(order_id, "cancel", cancel_reason=reason[:200]):
+        return False
+    order = db.session.get(Order, order_id)
+    for payment in live_payments(order):
+        event = "expire" if reason == "timeout" else "cancel"
+        payment_transition(payment.id, event)
+    fulfilment.cancelled(order)
+    db.session.add(
+        PaymentEvent(
+            order_id=order.id,
+            gateway="storefront",
+            kind="note",
+            outcome="order_cancelled",
+            detail=reason,
+        )
+    )
+    return True
+
+
+def user_cancel(order: Order) -> None:
+    if order.status not in ("payment_pending", "failed", "on_hold"):
+        raise Conflict(
+            "ORDER_NOT_CANCELLABLE", f"A {order.status} order cannot be cancelled."
+        )
+    cancel_order(order.id, "cancelled by customer")
+
+
+def handle_auto_cancel(order_id: int) -> str:
+    """`order.auto_cancel`: cancel only if still unpaid at its deadline, after one
+    last status check of every live attempt (seed 000/001's abandonment case)."""
+    from app.payments.gateways.base import GatewayError
+    from app.payments.services import verify_payment
+
+    order = db.session.get(Order, order_id)
+    if order is None or order.status not in ("payment_pending", "on_hold", "failed"):
+        return "nothing-to-do"
+    if order.expires_at > utcnow() + dt.timedelta(seconds=2):
+        return "not-due"  # the deadline moved (konbini slip); a later event owns it
+    for payment in live_payments(order):
+        if payment.gateway_txn_id is None:
+            continue
+        try:
+            verify_payment(payment.id, source="auto_cancel")
+        except GatewayError:
+            # Never cancel blind while the gateway cannot tell us: look again soon.
+            emit(
+                "order.auto_cancel",
+                {"order_id": order.id},
+                available_at=utcnow() + dt.timedelta(minutes=5),
+            )
+            return "postponed"
+    db.session.refresh(order)
+    if order.status not in ("payment_pending", "on_hold", "failed"):
+        return "paid-meanwhile"
+    return "cancelled" if cancel_order(order.id, "timeout") else "raced"

@@ -1,0 +1,78 @@
+"""Gateway-facing endpoints: browser returns and signed webhooks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from app.api.responses import fail, ok
+from app.extensions import db, limiter
+from app.orders.models import Order
+from app.payments.gateways.registry import FACTORIES, _load_optional
+from app.payments.services import record_redirect, record_webhook
+from app.services_errors import NotFound, ServiceError
+from app.urls import with_query
+
+bp = Blueprint("payments_api", __name__)
+
+
+def _wants_page() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "text/html"
+        and request.accept_mimetypes[best]
+        > request.accept_mimetypes["application/json"]
+    )
+
+
+@bp.route(
+    "/redirect/<int:payment_id>/<any(success, failure):kind>", methods=["GET", "POST"]
+)
+@limiter.limit("120/minute")
+def gateway_return(payment_id: int, kind: str):
+    """Verify, record and book the job, then send the browser on (seed 000/001)."""
+    params = {k: v for k, v in request.values.items() if isinstance(v, str)}
+    try:
+        outcome = record_redirect(payment_id, kind, params)
+    except ServiceError as exc:
+        db.session.rollback()
+        if _wants_page():
+            return (
+                render_template(
+                    "errors/error.html", status=exc.status, message=exc.message
+                ),
+                exc.status,
+            )
+        return fail(exc.code, exc.message, exc.status, exc.details)
+    db.session.commit()
+    order = db.session.get(Order, outcome.order_id)
+    result = "success" if kind == "success" else "failure"
+    if order.return_url:
+        return redirect(
+            with_query(
+                order.return_url,
+                orderId=order.id,
+                paymentId=outcome.payment_id,
+                status=order.status,
+                result=result,
+            )
+        )
+    return redirect(
+        url_for(
+            "payments.result",
+            public_id=order.public_id,
+            key=order.order_key,
+            result=result,
+        )
+    )
+
+
+@bp.post("/webhooks/<gateway>")
+@limiter.exempt
+def webhook(gateway: str):
+    _load_optional()
+    if gateway not in FACTORIES or gateway in ("manual",):
+        raise NotFound("GATEWAY_NOT_FOUND", "No such gateway.")
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    outcome = record_webhook(gateway, headers, request.get_data(cache=False))
+    db.session.commit()
+    return ok({"received": True, "outcome": outcome})

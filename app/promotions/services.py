@@ -1,0 +1,114 @@
+"""Promo codes: applicability at checkout, usage recorded once on payment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.extensions import db
+from app.orders.models import Order
+from app.promotions.models import Promotion, PromotionUsage
+from app.services_errors import ServiceError
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    product_id: int | None
+    product_type: str
+    amount: int  # line total in minor units
+
+
+def _not_applicable(message: str, code: str | None = None) -> ServiceError:
+    return ServiceError(
+        "PROMOTION_NOT_APPLICABLE", message, 400, {"promoCode": code} if code else {}
+    )
+
+
+def _in_scope(promo: Promotion, line: PricedLine) -> bool:
+    if promo.scope == "all":
+        return True
+    if promo.scope == "types":
+        return line.product_type in (promo.product_types or [])
+    if promo.scope == "products":
+        return line.product_id in (promo.product_ids or [])
+    return False
+
+
+def _open_orders_using(promo_id: int) -> int:
+    """Unexpired unpaid orders holding the code count against its limit."""
+    return db.session.scalar(
+        select(func.count(Order.id)).where(
+            Order.promotion_id == promo_id,
+            Order.status.in_(("payment_pending", "on_hold")),
+            Order.expires_at > utcnow(),
+        )
+    )
+
+
+def apply_promotion(
+    code: str | None, lines: list[PricedLine], currency: str, user_id: int | None
+) -> tuple[Promotion | None, int]:
+    """Return (promotion, discount) or raise PROMOTION_NOT_APPLICABLE."""
+    if code is None or (isinstance(code, str) and not code.strip()):
+        return None, 0
+    if not isinstance(code, str) or len(code) > 40:
+        raise _not_applicable("That promo code is not valid.")
+    promo = db.session.scalar(
+        select(Promotion).where(func.upper(Promotion.code) == code.strip().upper())
+    )
+    now = utcnow()
+    if promo is None or not promo.active:
+        raise _not_applicable("That promo code does not exist.", code)
+    if (promo.starts_at and now < promo.starts_at) or (
+        promo.ends_at and now > promo.ends_at
+    ):
+        raise _not_applicable("That promo code is not valid right now.", code)
+    if promo.max_uses is not None and (
+        promo.uses_count + _open_orders_using(promo.id) >= promo.max_uses
+    ):
+        raise _not_applicable("That promo code has been used up.", code)
+    if promo.per_user_limit is not None and user_id is not None:
+        used = db.session.scalar(
+            select(func.count(PromotionUsage.id)).where(
+                PromotionUsage.promotion_id == promo.id,
+                PromotionUsage.user_id == user_id,
+            )
+        )
+        if used >= promo.per_user_limit:
+            raise _not_applicable("You have already used this promo code.", code)
+    eligible = sum(line.amount for line in lines if _in_scope(promo, line))
+    if eligible == 0:
+        raise _not_applicable("This promo code does not apply to these items.", code)
+    if promo.kind == "percent":
+        discount = eligible * min(max(promo.value, 0), 100) // 100
+    else:
+        if promo.currency and promo.currency != currency:
+            raise _not_applicable("This promo code is for another currency.", code)
+        discount = min(promo.value, eligible)
+    return promo, discount
+
+
+def record_usage(order: Order) -> bool:
+    """Once per order (unique order_id): the usage row and the counter move together."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                PromotionUsage(
+                    promotion_id=order.promotion_id,
+                    user_id=order.user_id,
+                    order_id=order.id,
+                    discount=order.discount,
+                )
+            )
+            db.session.flush()
+    except IntegrityError:
+        return False
+    db.session.execute(
+        update(Promotion)
+        .where(Promotion.id == order.promotion_id)
+        .values(uses_count=Promotion.uses_count + 1)
+    )
+    return True
