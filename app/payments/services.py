@@ -474,6 +474,13 @@ def _capture(payment: Payment, order: Order, truth: gw.GatewayResult) -> str:
         _flag_refund(order, f"second capture by payment {payment.id}")
         return "duplicate-capture"
     db.session.refresh(order)
+    log_event(
+        gateway=payment.gateway,
+        kind="note",
+        payment=payment,
+        outcome="order_paid",
+        detail="late capture reconciled" if late else "",
+    )
     delivered = fulfilment.paid(order, late)
     if not delivered:
         _flag_refund(order, "paid after the goods were released and sold out")
