@@ -7,6 +7,7 @@ sure two processes starting together do not both launch a server.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -46,3 +47,11 @@ def _embedded(instance_path: Path) -> redis.Redis:
         )
         _embedded_servers[str(sock)] = server  # keep the owning object alive
         return redis.Redis(unix_socket_path=str(sock))
+
+
+def shutdown_embedded() -> None:
+    """Stop the embedded server this process started (saving its data)."""
+    for sock, server in list(_embedded_servers.items()):
+        with contextlib.suppress(redis.RedisError):
+            server.shutdown(save=True, now=True, force=True)
+        _embedded_servers.pop(sock, None)

@@ -81,6 +81,7 @@ def main() -> int:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        redis_conn.shutdown_embedded()
     return 0
 
 
