@@ -7,6 +7,8 @@ with the generic envelope, so the document never silently omits an endpoint.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 
 from app.api.openapi_schemas import OPERATIONS, SCHEMAS
@@ -36,12 +38,8 @@ ENVELOPE = {
 
 
 def _path_of(rule) -> str:
-    path = rule.rule
-    for arg in rule.arguments:
-        path = path.replace(f"<int:{arg}>", "{" + arg + "}")
-        path = path.replace(f"<{arg}>", "{" + arg + "}")
-        path = path.replace(f"<string:{arg}>", "{" + arg + "}")
-    return path
+    """`/api/orders/<int:order_id>` -> `/api/orders/{order_id}`."""
+    return re.sub(r"<(?:[^:<>]+:)?([A-Za-z_][A-Za-z0-9_]*)>", r"{\1}", rule.rule)
 
 
 def build_spec() -> dict:

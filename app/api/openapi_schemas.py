@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-SCHEMAS: dict = {}
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+SCHEMAS: dict = {
+    "CheckoutRequest": {
+        "type": "object",
+        "required": ["gateway"],
+        "properties": {
+            "gateway": {"type": "string", "examples": ["esewa"]},
+            "returnUrl": {"type": "string", "format": "uri"},
+            "promoCode": {"type": "string", "maxLength": 40},
+            "paymentType": {"type": "string"},
+        },
+    },
+}
 
 OPERATIONS: dict[str, dict] = {
     "POST /api/auth/register": {
@@ -46,6 +64,56 @@ OPERATIONS: dict[str, dict] = {
     },
     "GET /api/events": {"summary": "List events with ticket types"},
     "GET /api/events/{event_id}": {"summary": "One event with seats left per type"},
+    "GET /api/cart": {"summary": "The caller's cart", "auth": True},
+    "POST /api/cart/items": {
+        "summary": "Add a course or digital book to the cart",
+        "auth": True,
+        "requestBody": {
+            "type": "object",
+            "required": ["productId"],
+            "properties": {
+                "productId": {"type": "integer", "minimum": 1},
+                "quantity": {"type": "integer", "enum": [1]},
+            },
+        },
+    },
+    "DELETE /api/cart/items/{product_id}": {
+        "summary": "Remove a product from the cart",
+        "auth": True,
+    },
+    "POST /api/orders/checkout": {
+        "summary": "Check out the cart (seed 001); Idempotency-Key supported",
+        "auth": True,
+        "parameters": [IDEMPOTENCY_HEADER],
+        "requestBody": {"$ref": "#/components/schemas/CheckoutRequest"},
+    },
+    "POST /api/mobile/orders/checkout": {
+        "summary": "Check out the cart; the answer adds the order's items and totals",
+        "auth": True,
+        "parameters": [IDEMPOTENCY_HEADER],
+        "requestBody": {"$ref": "#/components/schemas/CheckoutRequest"},
+    },
+    "GET /api/orders": {"summary": "The caller's orders", "auth": True},
+    "GET /api/orders/{order_id}": {
+        "summary": "Order status for polling (owner, or anyone with ?key=)",
+        "parameters": [
+            {
+                "name": "key",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+            }
+        ],
+    },
+    "GET /api/payments/redirect/{payment_id}/{kind}": {
+        "summary": "Gateway browser return (success|failure)",
+    },
+    "POST /api/payments/redirect/{payment_id}/{kind}": {
+        "summary": "Gateway browser return (success|failure), form post",
+    },
+    "POST /api/payments/webhooks/{gateway}": {
+        "summary": "Signed gateway webhook (komoju, paysession)",
+    },
 }
 
 
