@@ -7,6 +7,7 @@ job is retried. A mail outage therefore delays an email, never rolls back a paym
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 import time
@@ -26,6 +27,8 @@ from app.mail.models import EmailLog
 from app.outbox.services import emit
 
 log = logging.getLogger(__name__)
+
+STALE_CLAIM_MINUTES = 10
 
 
 def queue_email(
@@ -75,7 +78,8 @@ def send_once(
             db.session.add(claim)
             db.session.flush()
     except IntegrityError:
-        return "already-sent"
+        if not _reclaim_stale(dedupe_key):
+            return "already-sent"
     db.session.commit()  # the claim is visible to every other worker from here
     try:
         deliver(to, subject, body, html, attachments or [])
@@ -89,6 +93,25 @@ def send_once(
         .values(status="sent", sent_at=utcnow())
     )
     return "sent"
+
+
+def _reclaim_stale(dedupe_key: str) -> bool:
+    """Take over a claim left by a worker that died between claiming and sending.
+
+    A claim still "sending" after STALE_CLAIM_MINUTES belongs to nobody: the
+    conditional UPDATE lets exactly one retry take it over.
+    """
+    cutoff = utcnow() - dt.timedelta(minutes=STALE_CLAIM_MINUTES)
+    result = db.session.execute(
+        update(EmailLog)
+        .where(
+            EmailLog.dedupe_key == dedupe_key,
+            EmailLog.status == "sending",
+            EmailLog.created_at < cutoff,
+        )
+        .values(created_at=utcnow())
+    )
+    return result.rowcount == 1
 
 
 def build_message(
