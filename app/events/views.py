@@ -1,15 +1,213 @@
-"""Event pages."""
+"""Event pages: buy tickets, the order's status (on hold, paid), printable tickets."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
 
 from app.catalog import services as catalog
+from app.events import services
+from app.events import tickets as ticket_codes
+from app.events.forms import (
+    EventCheckoutForm,
+    attendee_field,
+    qty_field,
+    ticket_requests,
+)
+from app.extensions import db, limiter
+from app.payments import methods
+from app.services_errors import ServiceError
 
 bp = Blueprint("events", __name__)
+
+_TOKENS = "event_checkout_tokens"
+
+
+def _issue_form_token() -> str:
+    """One-time token: a double-clicked or re-posted checkout creates one order."""
+    token = secrets.token_urlsafe(16)
+    session[_TOKENS] = ([*session.get(_TOKENS, []), token])[-5:]
+    return token
+
+
+def _consume_form_token(token: str | None) -> bool:
+    tokens = session.get(_TOKENS, [])
+    if not token or token not in tokens:
+        return False
+    tokens.remove(token)
+    session[_TOKENS] = tokens
+    return True
+
+
+def _form(event) -> EventCheckoutForm:
+    form = EventCheckoutForm()
+    form.method.choices = [(m.code, m.name) for m in services.event_methods(event)]
+    return form
+
+
+def _render(event, form, status: int = 200):
+    if request.method == "GET" and current_user.is_authenticated:
+        form.customer_name.data = form.customer_name.data or current_user.name
+        form.customer_email.data = form.customer_email.data or current_user.email
+        form.customer_phone.data = form.customer_phone.data or current_user.phone
+    if not form.method.data and form.method.choices:
+        form.method.data = form.method.choices[0][0]
+    form.form_token.data = _issue_form_token()
+    return (
+        render_template(
+            "events/event.html",
+            event=event,
+            form=form,
+            values=request.form if request.method == "POST" else {},
+            qty_field=qty_field,
+            attendee_field=attendee_field,
+            max_per_type=services.MAX_PER_TYPE,
+        ),
+        status,
+    )
 
 
 @bp.get("/events/<int:event_id>")
 def event_page(event_id: int):
     event = catalog.get_event(event_id)
-    return render_template("events/event.html", event=event)
+    return _render(event, _form(event))
+
+
+@bp.post("/events/<int:event_id>/checkout")
+@limiter.limit("20/minute")
+def checkout(event_id: int):
+    event = catalog.get_event(event_id)
+    form = _form(event)
+    if not form.validate_on_submit():
+        problems = "; ".join(
+            f"{getattr(form, name).label.text}: {', '.join(errors)}"
+            for name, errors in form.errors.items()
+            if hasattr(form, name)
+        )
+        flash(f"Please check the form. {problems}".strip(), "error")
+        return _render(event, form, 400)
+    if not _consume_form_token(form.form_token.data):
+        flash("This order was already submitted; see your order below.", "info")
+        if current_user.is_authenticated:
+            return redirect(url_for("orders.my_orders"))
+        return redirect(url_for("events.event_page", event_id=event.id))
+    buyer = services.Buyer(
+        name=form.customer_name.data or "",
+        email=form.customer_email.data or "",
+        phone=form.customer_phone.data or "",
+        user_id=current_user.id if current_user.is_authenticated else None,
+    )
+    try:
+        order, payment = services.checkout_event(
+            event_id=event.id,
+            tickets=ticket_requests(request.form, event),
+            method=methods.resolve_method(form.method.data),
+            buyer=buyer,
+            web=True,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        event = catalog.get_event(event_id)  # fresh seats-left numbers
+        return _render(event, form, exc.status)
+    db.session.commit()
+    return redirect(
+        url_for("payments.handoff", payment_id=payment.id, key=order.order_key)
+    )
+
+
+@bp.get("/events/orders/<public_id>/return")
+def payment_return(public_id: str):
+    """Where KOMOJU's return lands (after `/api/payments/redirect/...`, which
+    verified and recorded it): an abandoned payment goes back to the event page,
+    anything else to the order's status page."""
+    key = request.args.get("key")
+    order = services.order_for(public_id, current_user, key)
+    cancelled = services.settle_return(order)
+    db.session.commit()
+    if cancelled:
+        event = services.event_of(order)
+        flash(
+            "Payment cancelled — your tickets were released. You can choose again.",
+            "info",
+        )
+        if event is not None and event.active:
+            return redirect(url_for("events.event_page", event_id=event.id))
+        return redirect(url_for("catalog.events"))
+    return redirect(
+        url_for("events.order_status", public_id=order.public_id, key=order.order_key)
+    )
+
+
+@bp.get("/events/orders/<public_id>")
+def order_status(public_id: str):
+    """The buyer's page for one ticket order: waiting, on hold (with the konbini
+    slip), paid (with the tickets), failed or cancelled. It refreshes itself."""
+    key = request.args.get("key")
+    order = services.order_for(public_id, current_user, key)
+    payment = services.latest_payment(order)
+    tickets = services.tickets_of(order) if order.status == "paid" else []
+    return render_template(
+        "events/order.html",
+        order=order,
+        key=order.order_key,
+        event=services.event_of(order),
+        payment=payment,
+        tickets=tickets,
+        qr_svg=ticket_codes.qr_svg,
+        order_link=url_for(
+            "events.order_status",
+            public_id=order.public_id,
+            key=order.order_key,
+            _external=True,
+        ),
+    )
+
+
+def _printable(order, tickets):
+    return render_template(
+        "events/tickets.html",
+        order=order,
+        key=order.order_key,
+        event=services.event_of(order),
+        tickets=tickets,
+        types={i.ticket_type_id: i for i in order.items},
+        qr_svg=ticket_codes.qr_svg,
+        valid=order.status == "paid",
+    )
+
+
+@bp.get("/orders/<public_id>/tickets")
+def printable_tickets(public_id: str):
+    order = services.order_for(public_id, current_user, request.args.get("key"))
+    tickets = services.tickets_of(order)
+    if not tickets:
+        abort(404)
+    return _printable(order, tickets)
+
+
+@bp.get("/tickets/<code>")
+def printable_ticket(code: str):
+    if len(code) > 32:
+        abort(404)
+    ticket, order = services.ticket_for(code, current_user, request.args.get("key"))
+    return _printable(order, [ticket])
+
+
+@bp.get("/tickets")
+@login_required
+def my_tickets():
+    return render_template(
+        "events/my_tickets.html", rows=services.tickets_for_user(current_user.id)
+    )

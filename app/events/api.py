@@ -1,0 +1,194 @@
+"""Ticket checkout for the mobile client: `POST /api/mobile/events/checkout`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from app.api.auth import api_user
+from app.api.idempotency import run_idempotent
+from app.api.openapi_schemas import describe
+from app.api.parsing import field, json_body, positive_id
+from app.api.responses import ApiError, ok
+from app.events import services
+from app.extensions import limiter
+from app.payments.services import init_response
+
+bp = Blueprint("events_api", __name__)
+
+BODY_FIELDS = {"eventId", "tickets", "paymentType", "returnUrl"}
+LINE_FIELDS = {"ticketTypeId", "quantity", "attendees"}
+ATTENDEE_FIELDS = {"name", "email"}
+
+
+def _bad(message: str, details: dict[str, str]) -> ApiError:
+    return ApiError("VALIDATION_ERROR", message, 400, details)
+
+
+def _text(value: Any, where: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise _bad(f"'{where}' must be a string.", {where: "type"})
+    if not value.strip() or len(value) > limit:
+        raise _bad(f"'{where}' is empty or too long.", {where: "length"})
+    return value
+
+
+def parse_tickets(raw: Any) -> list[services.TicketRequest]:
+    """`tickets: [{ticketTypeId, quantity, attendees: [{name, email}]}]`, strictly."""
+    if not isinstance(raw, list) or not raw:
+        raise _bad("'tickets' must be a non-empty array.", {"tickets": "type"})
+    if len(raw) > 20:
+        raise _bad("Too many ticket lines.", {"tickets": "length"})
+    lines = []
+    for n, line in enumerate(raw):
+        where = f"tickets[{n}]"
+        if not isinstance(line, dict):
+            raise _bad(f"'{where}' must be an object.", {where: "type"})
+        unknown = set(line) - LINE_FIELDS
+        if unknown:
+            raise _bad(
+                f"Unknown field(s) in {where}: {', '.join(sorted(unknown))}.",
+                {f"{where}.{k}": "unknown" for k in sorted(unknown)},
+            )
+        type_id = line.get("ticketTypeId")
+        if isinstance(type_id, bool) or not isinstance(type_id, int):
+            raise _bad(
+                f"'{where}.ticketTypeId' must be an integer.",
+                {f"{where}.ticketTypeId": "type"},
+            )
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise _bad(
+                f"'{where}.quantity' must be an integer.",
+                {f"{where}.quantity": "type"},
+            )
+        if not 1 <= quantity <= services.MAX_PER_TYPE:
+            raise _bad(
+                f"'{where}.quantity' must be between 1 and {services.MAX_PER_TYPE}.",
+                {f"{where}.quantity": "range"},
+            )
+        attendees = line.get("attendees")
+        if not isinstance(attendees, list):
+            raise _bad(
+                f"'{where}.attendees' must be an array.",
+                {f"{where}.attendees": "type"},
+            )
+        if len(attendees) != quantity:
+            raise _bad(
+                f"'{where}.attendees' must list one attendee per ticket ({quantity}).",
+                {f"{where}.attendees": "length"},
+            )
+        people = []
+        for i, person in enumerate(attendees):
+            at = f"{where}.attendees[{i}]"
+            if not isinstance(person, dict) or set(person) - ATTENDEE_FIELDS:
+                raise _bad(
+                    f"'{at}' must be an object with name and email.", {at: "type"}
+                )
+            name = _text(person.get("name"), f"{at}.name", 120)
+            email = _text(person.get("email"), f"{at}.email", 254)
+            if not services.valid_email(email.strip()):
+                raise _bad(
+                    f"'{at}.email' is not an email address.", {f"{at}.email": "format"}
+                )
+            people.append(services.Attendee(name.strip(), email.strip()))
+        lines.append(services.TicketRequest(type_id, quantity, tuple(people)))
+    return lines
+
+
+@bp.post("/mobile/events/checkout")
+@limiter.limit("30/minute")
+def mobile_checkout():
+    user = api_user()
+    body = json_body()
+    unknown = set(body) - BODY_FIELDS
+    if unknown:
+        raise _bad(
+            f"Unknown field(s): {', '.join(sorted(unknown))}.",
+            {k: "unknown" for k in sorted(unknown)},
+        )
+    event_id = positive_id(body, "eventId")
+    tickets = parse_tickets(body.get("tickets"))
+    payment_type = field(body, "paymentType", str)
+    return_url = field(body, "returnUrl", str, required=False)
+
+    def work() -> dict:
+        method = services.method_for_payment_type(payment_type)
+        order, payment = services.checkout_event(
+            event_id=event_id,
+            tickets=tickets,
+            method=method,
+            buyer=services.Buyer(
+                name=user.name or user.email,
+                email=user.email,
+                phone=user.phone or "",
+                user_id=user.id,
+            ),
+            return_url=return_url,
+        )
+        return init_response(order, payment)
+
+    status, data = run_idempotent(
+        f"user:{user.id}",
+        "mobile.events.checkout",
+        request.headers.get("Idempotency-Key"),
+        body,
+        work,
+    )
+    return ok(data, status)
+
+
+describe(
+    "POST /api/mobile/events/checkout",
+    summary="Buy event tickets (KOMOJU card or konbini); answers the payment-init "
+    "body of seeds 000/001 with initiationType 'redirect'",
+    auth=True,
+    parameters=[
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+        }
+    ],
+    requestBody={
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["eventId", "tickets", "paymentType"],
+        "properties": {
+            "eventId": {"type": "integer", "minimum": 1},
+            "tickets": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["ticketTypeId", "quantity", "attendees"],
+                    "properties": {
+                        "ticketTypeId": {"type": "integer", "minimum": 1},
+                        "quantity": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": services.MAX_PER_TYPE,
+                        },
+                        "attendees": {
+                            "type": "array",
+                            "description": "exactly `quantity` attendees",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "email"],
+                                "properties": {
+                                    "name": {"type": "string", "maxLength": 120},
+                                    "email": {"type": "string", "format": "email"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "paymentType": {"type": "string", "enum": ["credit_card", "konbini"]},
+            "returnUrl": {"type": "string", "format": "uri"},
+        },
+    },
+)

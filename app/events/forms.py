@@ -1,0 +1,69 @@
+"""The ticket form on the event page.
+
+The buyer's fields are a WTForm (CSRF included). The ticket lines are dynamic —
+one quantity per ticket type and one attendee row per ticket — so they are read
+from the posted form by `ticket_requests`, and validated with the API's rules in
+`app.events.services.check_tickets`.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import EmailField, HiddenField, RadioField, StringField, TelField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.catalog.models import Event
+from app.events.services import MAX_PER_TYPE, Attendee, TicketRequest
+
+
+class EventCheckoutForm(FlaskForm):
+    customer_name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=120)]
+    )
+    customer_email = EmailField(
+        "Your email", validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    customer_phone = TelField(
+        "Phone (optional)", validators=[Optional(), Length(max=32)]
+    )
+    method = RadioField("Pay with", validators=[DataRequired()], choices=[])
+    form_token = HiddenField()
+
+
+def qty_field(ticket_type_id: int) -> str:
+    return f"qty-{ticket_type_id}"
+
+
+def attendee_field(ticket_type_id: int, index: int, part: str) -> str:
+    return f"attendee-{ticket_type_id}-{index}-{part}"
+
+
+def quantity_of(form: MultiDict, ticket_type_id: int) -> int:
+    raw = (form.get(qty_field(ticket_type_id)) or "0").strip()
+    if not raw.isdigit() or len(raw) > 3:
+        return -1  # refused by check_tickets with a clear message
+    return int(raw)
+
+
+def ticket_requests(form: MultiDict, event: Event) -> list[TicketRequest]:
+    """One request per ticket type with a quantity above zero."""
+    requests = []
+    for ticket_type in event.ticket_types:
+        quantity = quantity_of(form, ticket_type.id)
+        if quantity == 0:
+            continue
+        rows = range(min(max(quantity, 0), MAX_PER_TYPE))
+        attendees = tuple(
+            Attendee(
+                name=(
+                    form.get(attendee_field(ticket_type.id, i, "name")) or ""
+                ).strip(),
+                email=(
+                    form.get(attendee_field(ticket_type.id, i, "email")) or ""
+                ).strip(),
+            )
+            for i in rows
+        )
+        requests.append(TicketRequest(ticket_type.id, quantity, attendees))
+    return requests

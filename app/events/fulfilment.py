@@ -1,0 +1,160 @@
+"""What a paid, cancelled or refunded event order does to its tickets.
+
+Called by `app.orders.fulfilment` inside the transaction whose conditional UPDATE
+won the order's transition, so each function runs once per order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from app.catalog.models import TicketType
+from app.events.models import Ticket
+from app.events.services import queue_ticket_email
+from app.events.tickets import new_code
+from app.extensions import db
+from app.orders.models import Order, OrderItem
+from app.payments.models import PaymentEvent
+
+
+class _CannotTake(Exception):
+    pass
+
+
+def _lines(order: Order) -> list[OrderItem]:
+    items = [i for i in order.items if i.ticket_type_id is not None]
+    return sorted(items, key=lambda i: i.ticket_type_id)
+
+
+def _conditional(stmt) -> bool:
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _convert_holds(order: Order) -> bool:
+    """Turn the order's reservations into sold tickets (held -> sold)."""
+    for item in _lines(order):
+        n = item.quantity
+        if not _conditional(
+            update(TicketType)
+            .where(TicketType.id == item.ticket_type_id, TicketType.reserved >= n)
+            .values(
+                reserved=TicketType.reserved - n,
+                quantity_sold=TicketType.quantity_sold + n,
+            )
+        ):
+            raise _CannotTake(item.ticket_type_id)
+    return True
+
+
+def _take_again(order: Order) -> bool:
+    """A late capture after the order was cancelled: its holds went back, so take
+    the tickets again only if they are still free."""
+    for item in _lines(order):
+        n = item.quantity
+        if not _conditional(
+            update(TicketType)
+            .where(
+                TicketType.id == item.ticket_type_id,
+                TicketType.quantity_sold + TicketType.reserved + n
+                <= TicketType.quantity_total,
+            )
+            .values(quantity_sold=TicketType.quantity_sold + n)
+        ):
+            raise _CannotTake(item.ticket_type_id)
+    return True
+
+
+def _note(order: Order, outcome: str, detail: str) -> None:
+    db.session.add(
+        PaymentEvent(
+            order_id=order.id,
+            gateway="storefront",
+            kind="note",
+            outcome=outcome,
+            detail=detail,
+        )
+    )
+
+
+def issue_tickets(order: Order) -> list[Ticket]:
+    """One ticket per attendee, each with a unique random code."""
+    existing = db.session.scalar(select(Ticket.id).where(Ticket.order_id == order.id))
+    if existing is not None:
+        return []
+    issued = []
+    for item in _lines(order):
+        attendees = list(item.attendees or [])
+        for n in range(item.quantity):
+            person = attendees[n] if n < len(attendees) else {}
+            ticket = Ticket(
+                order_id=order.id,
+                order_item_id=item.id,
+                ticket_type_id=item.ticket_type_id,
+                attendee_name=(person.get("name") or order.customer_name)[:120],
+                attendee_email=(person.get("email") or order.customer_email)[:254],
+                code=new_code(),
+            )
+            db.session.add(ticket)
+            issued.append(ticket)
+    db.session.flush()
+    return issued
+
+
+def paid(order: Order, late: bool) -> bool:
+    """Count the tickets as sold, issue them and book the tickets email.
+
+    False (nothing issued, nothing counted) when a late capture finds the
+    tickets gone: the order is then flagged for a refund by the caller.
+    """
+    released = order.cancelled_at is not None  # cancelled before: holds released
+    try:
+        with db.session.begin_nested():
+            if released:
+                _take_again(order)
+            else:
+                _convert_holds(order)
+    except _CannotTake as exc:
+        _note(
+            order,
+            "tickets_unavailable",
+            f"ticket type {exc.args[0]} no longer has enough tickets",
+        )
+        return False
+    tickets = issue_tickets(order)
+    _note(order, "tickets_issued", f"{len(tickets)} ticket(s)")
+    if order.customer_email:
+        queue_ticket_email(order)
+    return True
+
+
+def held(order: Order) -> None:
+    """Konbini slip issued: the tickets stay reserved until its deadline."""
+
+
+def cancelled(order: Order) -> None:
+    """Cancelled or expired unpaid order: give its reserved tickets back."""
+    for item in _lines(order):
+        n = item.quantity
+        _conditional(
+            update(TicketType)
+            .where(TicketType.id == item.ticket_type_id, TicketType.reserved >= n)
+            .values(reserved=TicketType.reserved - n)
+        )
+
+
+def refunded(order: Order) -> None:
+    """A refunded order's tickets are void and go back on sale."""
+    has_tickets = db.session.scalar(
+        select(Ticket.id).where(Ticket.order_id == order.id)
+    )
+    if has_tickets is None:
+        return  # never delivered (needs_refund after a sell-out): nothing counted
+    for item in _lines(order):
+        n = item.quantity
+        _conditional(
+            update(TicketType)
+            .where(TicketType.id == item.ticket_type_id, TicketType.quantity_sold >= n)
+            .values(quantity_sold=TicketType.quantity_sold - n)
+        )
+    _note(order, "tickets_void", "order refunded; tickets released for sale")

@@ -1,0 +1,382 @@
+"""Event tickets (seed 004): choose ticket types and attendees, reserve, pay.
+
+Capacity is the one mechanism of SPEC §9: `quantity_sold + reserved <=
+quantity_total`, kept by conditional UPDATEs (and a CHECK constraint as backstop).
+Tickets are reserved when the order is created, converted to sold when it is paid
+(`app.events.fulfilment.paid`) and released when it is cancelled or expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.catalog.models import Event, TicketType
+from app.checkout.services import check_return_url
+from app.events.models import Ticket
+from app.extensions import db
+from app.orders.models import Order, OrderItem
+from app.orders.services import LineItem, can_view, create_order
+from app.payments import methods
+from app.payments.models import Payment, PaymentMethod
+from app.payments.services import initiate_payment
+from app.services_errors import Conflict, NotFound, ServiceError
+
+MAX_PER_TYPE = 10
+# The API's `paymentType` -> the payment method code behind it.
+PAYMENT_TYPES = {"credit_card": "komoju_card", "konbini": "komoju_konbini"}
+EVENT_GATEWAY = "komoju"
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    ticket_type_id: int
+    quantity: int
+    attendees: tuple[Attendee, ...]
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str
+    email: str
+    phone: str = ""
+    user_id: int | None = None
+
+
+def _invalid(message: str, details: dict) -> ServiceError:
+    return ServiceError("VALIDATION_ERROR", message, 400, details)
+
+
+def valid_email(value: str) -> bool:
+    return bool(value) and len(value) <= 254 and bool(EMAIL_RE.match(value))
+
+
+# --- reading --------------------------------------------------------------------
+
+
+def get_event(event_id: int) -> Event:
+    event = db.session.scalar(
+        select(Event).where(Event.id == event_id, Event.active.is_(True))
+    )
+    if event is None:
+        raise NotFound("EVENT_NOT_FOUND", "No such event.")
+    return event
+
+
+def event_methods(event: Event) -> list[PaymentMethod]:
+    """The ways to pay for this event's tickets: KOMOJU card and konbini."""
+    facts = methods.OrderFacts(
+        currency=event.currency, total=0, product_types=frozenset({"ticket"})
+    )
+    return [m for m in methods.methods_for(facts) if m.backend == EVENT_GATEWAY]
+
+
+def total_sales(event_id: int) -> int:
+    """The event's total sales: the totals of its paid orders (minor units)."""
+    order_ids = (
+        select(OrderItem.order_id)
+        .join(TicketType, TicketType.id == OrderItem.ticket_type_id)
+        .where(TicketType.event_id == event_id)
+    )
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Order.total), 0)).where(
+            Order.kind == "event", Order.status == "paid", Order.id.in_(order_ids)
+        )
+    )
+    return int(total or 0)
+
+
+def event_of(order: Order) -> Event | None:
+    type_id = next((i.ticket_type_id for i in order.items if i.ticket_type_id), None)
+    if type_id is None:
+        return None
+    ticket_type = db.session.get(TicketType, type_id)
+    return ticket_type.event if ticket_type else None
+
+
+def may_view(order: Order, user, key: str | None) -> bool:
+    """Owner, order key, admin — or the organizer of the order's event."""
+    if can_view(order, user, key):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    event = event_of(order)
+    return event is not None and event.organizer_id == user.id
+
+
+def order_for(public_id: str, user, key: str | None) -> Order:
+    """An event order the caller may see; anything else is the same 404."""
+    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    if order is None or order.kind != "event" or not may_view(order, user, key):
+        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+    return order
+
+
+def tickets_of(order: Order) -> list[Ticket]:
+    return list(
+        db.session.scalars(
+            select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
+        )
+    )
+
+
+def ticket_for(code: str, user, key: str | None) -> tuple[Ticket, Order]:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.code == code))
+    order = db.session.get(Order, ticket.order_id) if ticket else None
+    if ticket is None or order is None or not may_view(order, user, key):
+        raise NotFound("TICKET_NOT_FOUND", "No such ticket.")
+    return ticket, order
+
+
+def tickets_for_user(user_id: int) -> list[tuple[Ticket, Order]]:
+    rows = db.session.execute(
+        select(Ticket, Order)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(Order.user_id == user_id, Order.kind == "event")
+        .order_by(Ticket.id.desc())
+    )
+    return [(t, o) for t, o in rows]
+
+
+def latest_payment(order: Order) -> Payment | None:
+    return max(order.payments, key=lambda p: p.id) if order.payments else None
+
+
+# --- validation -----------------------------------------------------------------
+
+
+def method_for_payment_type(payment_type: str) -> PaymentMethod:
+    if payment_type not in PAYMENT_TYPES:
+        raise _invalid(
+            "paymentType must be credit_card or konbini.",
+            {"paymentType": "one of credit_card, konbini"},
+        )
+    return methods.resolve_method(EVENT_GATEWAY, payment_type)
+
+
+def check_buyer(buyer: Buyer) -> None:
+    problems = {}
+    if not buyer.name.strip() or len(buyer.name) > 120:
+        problems["customerName"] = "required, at most 120 characters"
+    if not valid_email(buyer.email.strip()):
+        problems["customerEmail"] = "a valid email address is required"
+    if len(buyer.phone) > 32:
+        problems["customerPhone"] = "at most 32 characters"
+    if problems:
+        raise _invalid("Please check your name and email.", problems)
+
+
+def check_tickets(
+    event: Event, tickets: list[TicketRequest]
+) -> list[tuple[TicketType, TicketRequest]]:
+    """Every line names one of the event's types once, 1..10 tickets, and one
+    attendee (name and email) per ticket."""
+    if not tickets:
+        raise _invalid("Choose at least one ticket.", {"tickets": "empty"})
+    types = {t.id: t for t in event.ticket_types}
+    problems: dict[str, str] = {}
+    seen: set[int] = set()
+    lines = []
+    for n, req in enumerate(tickets):
+        where = f"tickets[{n}]"
+        ticket_type = types.get(req.ticket_type_id)
+        if ticket_type is None:
+            problems[f"{where}.ticketTypeId"] = "not a ticket type of this event"
+            continue
+        if req.ticket_type_id in seen:
+            problems[f"{where}.ticketTypeId"] = "listed twice"
+            continue
+        seen.add(req.ticket_type_id)
+        if not 1 <= req.quantity <= MAX_PER_TYPE:
+            problems[f"{where}.quantity"] = f"between 1 and {MAX_PER_TYPE}"
+            continue
+        if len(req.attendees) != req.quantity:
+            problems[f"{where}.attendees"] = "one attendee per ticket"
+            continue
+        for i, attendee in enumerate(req.attendees):
+            if not attendee.name.strip() or len(attendee.name) > 120:
+                problems[f"{where}.attendees[{i}].name"] = "required"
+            if not valid_email(attendee.email.strip()):
+                problems[f"{where}.attendees[{i}].email"] = "a valid email address"
+        lines.append((ticket_type, req))
+    if problems:
+        raise _invalid("Please check the tickets and attendees.", problems)
+    return lines
+
+
+# --- capacity -------------------------------------------------------------------
+
+
+def reserve(lines: list[tuple[TicketType, int]]) -> None:
+    """Hold `n` tickets of each type, or raise SOLD_OUT (409) and hold nothing
+    (the caller's transaction rolls back). Types are locked in id order so two
+    orders for the same two types cannot deadlock."""
+    for ticket_type, n in sorted(lines, key=lambda line: line[0].id):
+        result = db.session.execute(
+            update(TicketType)
+            .where(
+                TicketType.id == ticket_type.id,
+                TicketType.quantity_sold + TicketType.reserved + n
+                <= TicketType.quantity_total,
+            )
+            .values(reserved=TicketType.reserved + n)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            db.session.expire(ticket_type)
+            left = max(ticket_type.seats_left, 0)
+            raise Conflict(
+                "SOLD_OUT",
+                f"Not enough '{ticket_type.name}' tickets left "
+                f"({left} available, {n} requested).",
+                details={
+                    "ticketTypeId": ticket_type.id,
+                    "ticketType": ticket_type.name,
+                    "seatsLeft": left,
+                    "requested": n,
+                },
+            )
+        db.session.expire(ticket_type)
+
+
+# --- checkout -------------------------------------------------------------------
+
+
+def checkout_event(
+    *,
+    event_id: int,
+    tickets: list[TicketRequest],
+    method: PaymentMethod,
+    buyer: Buyer,
+    return_url: str | None = None,
+    web: bool = False,
+) -> tuple[Order, Payment]:
+    """Create an event order holding its tickets and its first payment attempt.
+
+    Any refusal (validation, sold out, method, gateway outage) raises and the
+    caller's transaction rolls back: no order, no hold, no payment.
+    """
+    if not web:
+        check_return_url(return_url)
+    event = get_event(event_id)
+    check_buyer(buyer)
+    lines = check_tickets(event, tickets)
+    if method.backend != EVENT_GATEWAY:
+        raise ServiceError(
+            "PAYMENT_METHOD_NOT_ALLOWED",
+            "Event tickets are paid by card or konbini.",
+            400,
+            {"gateway": method.code},
+        )
+    total = sum(t.price * r.quantity for t, r in lines)
+    methods.check_method(
+        method,
+        methods.OrderFacts(event.currency, total, frozenset({"ticket"})),
+    )
+    reserve([(t, r.quantity) for t, r in lines])
+    order = create_order(
+        kind="event",
+        user_id=buyer.user_id,
+        currency=event.currency,
+        items=[
+            LineItem(
+                title=f"{event.title} — {t.name}",
+                product_type="ticket",
+                unit_price=t.price,
+                quantity=r.quantity,
+                ticket_type_id=t.id,
+                attendees=tuple(
+                    {"name": a.name.strip(), "email": a.email.strip()}
+                    for a in r.attendees
+                ),
+            )
+            for t, r in lines
+        ],
+        customer_name=buyer.name.strip(),
+        customer_email=buyer.email.strip(),
+        customer_phone=buyer.phone.strip(),
+        return_url=return_url,
+        tags={"event_id": event.id},
+    )
+    if web:
+        # The browser comes back to the event's own landing, which knows what
+        # "cancelled on the hosted page" means for a ticket order.
+        base = current_app.config["PUBLIC_BASE_URL"]
+        order.return_url = (
+            f"{base}/events/orders/{order.public_id}/return?key={order.order_key}"
+        )
+    payment = initiate_payment(order, method)
+    return order, payment
+
+
+# --- after the browser returns ---------------------------------------------------
+
+ABANDONED_HINTS = ("pending", "cancelled", "failed", "expired", "not_found")
+
+
+def settle_return(order: Order) -> bool:
+    """The browser is back from KOMOJU. If nobody paid (the customer pressed
+    cancel or left the hosted page), close the session at KOMOJU and cancel the
+    order, releasing its tickets. Returns True when the order is (now) cancelled.
+
+    What the return said was fetched from KOMOJU by `record_redirect` and stored
+    as the redirect event's outcome; a session is only given up after KOMOJU
+    confirms it can no longer be paid.
+    """
+    from app.orders.services import cancel_order
+    from app.payments.gateways.base import GatewayError, GatewayRejected
+    from app.payments.gateways.registry import get_gateway
+    from app.payments.models import PaymentEvent
+
+    if order.status == "cancelled":
+        return True
+    if order.status not in ("payment_pending", "failed"):
+        return False
+    payment = latest_payment(order)
+    if payment is None or payment.gateway != EVENT_GATEWAY:
+        return False
+    if payment.status in ("authorized", "captured", "refunded"):
+        return False
+    hint = db.session.scalar(
+        select(PaymentEvent.outcome)
+        .where(PaymentEvent.payment_id == payment.id, PaymentEvent.kind == "redirect")
+        .order_by(PaymentEvent.id.desc())
+        .limit(1)
+    )
+    if hint not in ABANDONED_HINTS:
+        return False
+    if hint == "pending" and payment.gateway_txn_id:
+        try:
+            closed = get_gateway(EVENT_GATEWAY).cancel_session(payment.gateway_txn_id)
+        except (GatewayError, GatewayRejected):
+            return False  # cannot tell: the status page keeps checking
+        if not closed:
+            return False  # paid meanwhile: the normal path finalises it
+    return cancel_order(order.id, "payment cancelled on the payment page")
+
+
+# --- email ------------------------------------------------------------------------
+
+
+def queue_ticket_email(order: Order, resend_tag: str | None = None) -> None:
+    """Book the tickets email (once per order; a resend tag makes a new one)."""
+    key = f"tickets-order-{order.id}"
+    if resend_tag:
+        tag = str(resend_tag)
+        if len(tag) > 60:  # the outbox and mail keys hold 120 characters
+            tag = hashlib.sha256(tag.encode()).hexdigest()[:32]
+        key = f"{key}-resend-{tag}"
+    from app.mail.services import queue_email
+
+    queue_email(key, order.customer_email, "tickets", {"order_id": order.id})
