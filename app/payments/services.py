@@ -540,10 +540,10 @@ def _fail(payment: Payment, order: Order, truth: gw.GatewayResult, source: str) 
     latest = max(order.payments, key=lambda p: p.id)
     result = "payment-failed"
     if latest.id == payment.id:
-        if truth.status == gw.EXPIRED and order.status == "on_hold":
+        if truth.status in (gw.EXPIRED, gw.CANCELLED) and order.status == "on_hold":
             from app.orders.services import cancel_order
 
-            cancel_order(order.id, "payment expired at the gateway")
+            cancel_order(order.id, f"payment {truth.status} at the gateway")
             return "cancelled"
         if order_transition(order.id, "fail"):
             result = "order-failed"
