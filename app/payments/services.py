@@ -662,3 +662,42 @@ def check_now(payment_id: int) -> str:
         raise GatewayUnavailable(
             "GATEWAY_UNAVAILABLE", f"Gateway unavailable: {exc}"
         ) from exc
+
+
+# --- manual methods --------------------------------------------------------------
+
+
+def confirm_manual_payment(payment_id: int, admin_user) -> str:
+    """An admin confirms that a manual payment (bank transfer) arrived.
+
+    The on-hold order is then paid through `apply_result`, the same path every
+    gateway capture takes, so fulfilment, promotion usage and the receipt happen
+    once however often this is pressed. The caller commits.
+    """
+    if admin_user is None or getattr(admin_user, "role", None) != "admin":
+        raise ServiceError("FORBIDDEN", "Only an admin can confirm a payment.", 403)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("PAYMENT_NOT_FOUND", "No such payment.")
+    if payment.gateway != "manual":
+        raise ServiceError(
+            "NOT_A_MANUAL_PAYMENT",
+            "Only manual payments are confirmed by hand; gateways are verified.",
+            400,
+        )
+    if payment.status in ("captured", "refunded"):
+        return "already-final"
+    log_event(
+        gateway=payment.gateway,
+        kind="note",
+        payment=payment,
+        outcome="manual_confirmed",
+        detail=f"receipt confirmed by admin #{admin_user.id}",
+    )
+    truth = gw.GatewayResult(
+        status=gw.CAPTURED,
+        amount=payment.amount,
+        currency=payment.currency,
+        message=f"received; confirmed by admin #{admin_user.id}",
+    )
+    return apply_result(payment, truth, "admin")
