@@ -1,0 +1,132 @@
+"""Training API (seed 000): `POST /api/mobile/training/enroll` and the user's
+enrollments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from app.api.auth import api_user
+from app.api.idempotency import run_idempotent
+from app.api.openapi_schemas import describe
+from app.api.parsing import field, json_body, positive_id
+from app.api.responses import ApiError, ok
+from app.extensions import limiter
+from app.payments.services import init_response
+from app.training import services
+
+bp = Blueprint("training_api", __name__)
+
+FORM_FIELDS = ("name", "email", "phone")
+
+
+def _form_data(body: dict[str, Any]) -> dict[str, str]:
+    form = field(body, "formData", dict)
+    values = {}
+    for name in FORM_FIELDS:
+        value = form.get(name)
+        if value is None:
+            raise ApiError(
+                "VALIDATION_ERROR",
+                f"'formData.{name}' is required.",
+                400,
+                {f"formData.{name}": "required"},
+            )
+        if not isinstance(value, str) or len(value) > 300:
+            raise ApiError(
+                "VALIDATION_ERROR",
+                f"'formData.{name}' must be a string.",
+                400,
+                {f"formData.{name}": "type"},
+            )
+        values[name] = value
+    return values
+
+
+@bp.post("/mobile/training/enroll")
+@limiter.limit("30/minute")
+def enroll():
+    user = api_user()
+    body = json_body()
+    product_id = positive_id(body, "productId")
+    cohort_id = positive_id(body, "cohortId")
+    session_id = positive_id(body, "sessionId")
+    promo = field(body, "promoCode", str, required=False)
+    gateway = field(body, "gateway", str)
+    return_url = field(body, "returnUrl", str, required=False)
+    payment_type = field(body, "paymentType", str, required=False)
+    form = _form_data(body)
+    req = services.EnrollmentRequest(
+        product_id=product_id,
+        cohort_id=cohort_id,
+        session_id=session_id,
+        gateway=gateway,
+        name=form["name"],
+        email=form["email"],
+        phone=form["phone"],
+        promo_code=promo,
+        return_url=return_url,
+        payment_type=payment_type,
+    )
+
+    def work() -> dict:
+        order, payment = services.enroll(user, req)
+        return init_response(order, payment)
+
+    status, data = run_idempotent(
+        f"user:{user.id}",
+        "mobile.training.enroll",
+        request.headers.get("Idempotency-Key"),
+        body,
+        work,
+    )
+    return ok(data, status)
+
+
+@bp.get("/mobile/training/enrollments")
+def enrollments():
+    user = api_user()
+    return ok([services.enrollment_dict(e) for e in services.enrollments_for(user.id)])
+
+
+describe(
+    "POST /api/mobile/training/enroll",
+    summary="Enroll in a training cohort and start its payment (seed 000)",
+    auth=True,
+    parameters=[
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+        }
+    ],
+    requestBody={
+        "type": "object",
+        "required": ["productId", "cohortId", "sessionId", "gateway", "formData"],
+        "properties": {
+            "productId": {"type": "integer", "minimum": 1},
+            "cohortId": {"type": "integer", "minimum": 1},
+            "sessionId": {"type": "integer", "minimum": 1},
+            "promoCode": {"type": ["string", "null"], "maxLength": 40},
+            "gateway": {"type": "string", "examples": ["esewa"]},
+            "paymentType": {"type": ["string", "null"]},
+            "returnUrl": {"type": ["string", "null"], "format": "uri"},
+            "formData": {
+                "type": "object",
+                "required": ["name", "email", "phone"],
+                "properties": {
+                    "name": {"type": "string", "maxLength": 120},
+                    "email": {"type": "string", "format": "email"},
+                    "phone": {"type": "string", "examples": ["+9779800000000"]},
+                },
+            },
+        },
+    },
+)
+describe(
+    "GET /api/mobile/training/enrollments",
+    summary="The caller's enrollments: status, cohort, session, order, access",
+    auth=True,
+)

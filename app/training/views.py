@@ -1,0 +1,150 @@
+"""Training pages: the training with its cohorts, the enrollment form, session
+content for enrolled users, and my enrollments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db, limiter
+from app.payments import methods
+from app.services_errors import ServiceError
+from app.training import services
+from app.training.forms import EnrollForm
+
+bp = Blueprint("training", __name__)
+
+
+def _method_choices(product) -> list[tuple[str, str]]:
+    facts = methods.OrderFacts(
+        currency=product.currency,
+        total=product.price,
+        product_types=frozenset({"training"}),
+    )
+    return [(m.code, m.name) for m in methods.methods_for(facts)]
+
+
+def _fill_choices(form: EnrollForm, product) -> None:
+    cohorts = services.open_cohorts(product)
+    form.cohort.choices = [
+        (c.id, f"{c.name} ({c.starts_on:%Y-%m-%d}, {max(c.seats_left, 0)} seats left)")
+        for c in cohorts
+    ]
+    form.session.choices = {
+        c.name: [
+            (s.id, f"{s.title} — {s.starts_at:%Y-%m-%d %H:%M} UTC") for s in c.sessions
+        ]
+        for c in cohorts
+    }
+    form.method.choices = _method_choices(product)
+
+
+def _viewer_enrollment(product):
+    if not current_user.is_authenticated:
+        return None
+    return services.active_enrollment(current_user.id, product.id)
+
+
+@bp.get("/trainings/<slug>")
+def training_page(slug: str):
+    product = services.get_training(slug)
+    return render_template(
+        "training/training.html",
+        product=product,
+        enrollment=_viewer_enrollment(product),
+        open_ids={c.id for c in services.open_cohorts(product)},
+    )
+
+
+@bp.route("/trainings/<slug>/enroll", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/minute", methods=["POST"])
+def enroll(slug: str):
+    product = services.get_training(slug)
+    form = EnrollForm()
+    _fill_choices(form, product)
+    if request.method == "GET":
+        form.name.data = current_user.name
+        form.email.data = current_user.email
+        form.phone.data = current_user.phone
+        cohort_arg = request.args.get("cohort", type=int)
+        if cohort_arg is not None:
+            form.cohort.data = cohort_arg
+        if form.method.choices:
+            form.method.data = form.method.choices[0][0]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            order, payment = services.enroll(
+                current_user,
+                services.EnrollmentRequest(
+                    product_id=product.id,
+                    cohort_id=form.cohort.data,
+                    session_id=form.session.data,
+                    gateway=form.method.data,
+                    name=form.name.data,
+                    email=form.email.data,
+                    phone=form.phone.data,
+                    promo_code=form.promo_code.data or None,
+                ),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            for name, msg in exc.details.items():
+                key = name.removeprefix("formData.")
+                if key in form and isinstance(msg, str):
+                    form[key].errors = [*form[key].errors, msg]
+            pending_url = exc.details.get("orderUrl")
+            return (
+                render_template(
+                    "training/enroll.html",
+                    product=product,
+                    form=form,
+                    enrollment=_viewer_enrollment(product),
+                    pending_url=pending_url,
+                ),
+                exc.status,
+            )
+        db.session.commit()
+        return redirect(
+            url_for("payments.handoff", payment_id=payment.id, key=order.order_key)
+        )
+    if request.method == "POST":
+        status = 400
+        flash("Please correct the form.", "error")
+    return (
+        render_template(
+            "training/enroll.html",
+            product=product,
+            form=form,
+            enrollment=_viewer_enrollment(product),
+            pending_url=None,
+        ),
+        status,
+    )
+
+
+@bp.get("/trainings/<slug>/sessions/<int:session_id>")
+def session_content(slug: str, session_id: int):
+    product = services.get_training(slug)
+    session = services.get_session(product, session_id)
+    access = services.session_access(current_user, product, session)
+    return render_template(
+        "training/session.html" if access.allowed else "training/blocked.html",
+        product=product,
+        session=session,
+        access=access,
+        order_url=services.order_url(access.order) if access.order else None,
+    ), (200 if access.allowed else 403)
+
+
+@bp.get("/enrollments")
+@login_required
+def my_enrollments():
+    enrollments = services.enrollments_for(current_user.id)
+    return render_template(
+        "training/my_enrollments.html",
+        enrollments=enrollments,
+        orders={e.id: services.order_for(e) for e in enrollments},
+    )
