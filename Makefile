@@ -26,7 +26,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/python scripts/devrun.py
 
 test: $(VENV)/.dev-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
@@ -35,6 +35,19 @@ lint: $(VENV)/.dev-deps
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Every fault and race scenario (including the slow ones) on SQLite and on the
+# PostgreSQL/Redis services, then the table in docs/reliability.md.
+RELIABILITY_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+RELIABILITY_REDIS ?= redis://127.0.0.1:6379/15
+reliability: $(VENV)/.dev-deps
+	mkdir -p instance
+	rm -f instance/reliability.json
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(RELIABILITY_DB)} \
+	TEST_REDIS_URL=$${TEST_REDIS_URL:-$(RELIABILITY_REDIS)} \
+	RELIABILITY_REPORT=$(CURDIR)/instance/reliability.json \
+	$(BIN)/python -m pytest -m "" -q tests/reliability $(RELIABILITY_TESTS) || true
+	$(BIN)/python scripts/reliability_report.py instance/reliability.json docs/reliability.md
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -42,7 +42,13 @@ def main(argv: list[str]) -> int:
         connection = app.extensions["redis"]
         if not burst:
             schedule_maintenance()
-        worker = AppWorker(queues, connection=connection)
+        # RQ's own maintenance notices jobs abandoned by a killed worker; the
+        # default (10 minutes) is too slow for payments.
+        worker = AppWorker(
+            queues,
+            connection=connection,
+            maintenance_interval=app.config["WORKER_MAINTENANCE_SECONDS"],
+        )
         worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     return 0
 

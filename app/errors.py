@@ -70,7 +70,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):
         log.error("database unavailable: %s", exc.__class__.__name__)
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            db.session.remove()
         message = "The service is temporarily unavailable. Please try again."
         if wants_json():
             return fail("SERVICE_UNAVAILABLE", message, 503)

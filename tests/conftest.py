@@ -21,6 +21,7 @@ import redis
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
+from tests.support.reliability import report, write_report  # noqa: F401 (fixture)
 from tests.support.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,10 @@ def pytest_configure(config):
                 f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {problem}",
                 returncode=3,
             )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    write_report()
 
 
 DB_PARAMS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -217,6 +222,27 @@ def api(client):
     from tests.support.api import ApiClient
 
     return ApiClient(client)
+
+
+@pytest.fixture
+def shop(factory, api):
+    """A customer with a token, two digital products and the payment methods."""
+    from tests.support.factories import PASSWORD
+
+    factory.payment_methods()
+    user = factory.user(email="buyer@example.com", name="Sita Shrestha")
+    course = factory.product("course", price=80000, title="Python Basics")
+    book = factory.product(
+        "digital_book", price=50000, title="Data Handbook", validity_days=None
+    )
+    api.login(user.email, PASSWORD)
+
+    class Shop:
+        pass
+
+    s = Shop()
+    s.user, s.course, s.book, s.api = user, course, book, api
+    return s
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):

@@ -130,11 +130,15 @@ def run_event(event_id: int) -> str:
         raise
 
 
-def relay_stale(older_than_seconds: int = 30, limit: int = 500) -> int:
+def relay_stale(older_than_seconds: int | None = None, limit: int = 500) -> int:
     """Re-send due, still-pending events whose job RQ does not hold (Redis was
-    down, or a job was lost). Safe to run on many workers: handlers are idempotent."""
+    down, or a job was lost). Safe to run on many workers: handlers are idempotent.
+
+    Events younger than the grace period are left to the after-commit relay."""
     from app.jobs import job_is_live, relay
 
+    if older_than_seconds is None:
+        older_than_seconds = current_app.config["OUTBOX_RELAY_GRACE_SECONDS"]
     cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
     rows = db.session.execute(
         select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.available_at)

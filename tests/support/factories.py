@@ -28,6 +28,15 @@ _HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 class Factory:
+    """Every builder first ends the test thread's read transaction: on SQLite a
+    write from a stale snapshot fails with "database is locked"."""
+
+    def __getattribute__(self, name):
+        attr = object.__getattribute__(self, name)
+        if callable(attr) and not name.startswith("_"):
+            db.session.rollback()
+        return attr
+
     def user(self, email: str | None = None, role: str = "customer", **kw) -> User:
         n = next(_seq)
         user = User(
