@@ -115,6 +115,11 @@ def load_config(instance_path: str) -> dict:
         "PAYSESSION_CLIENT_ID": os.environ.get("PAYSESSION_CLIENT_ID", ""),
         "PAYSESSION_CLIENT_SECRET": os.environ.get("PAYSESSION_CLIENT_SECRET", ""),
         "PAYSESSION_CHECKOUT_URL": os.environ.get("PAYSESSION_CHECKOUT_URL", ""),
+        # Webhooks signed longer ago than this (or this far in the future) are
+        # refused as replays.
+        "PAYSESSION_WEBHOOK_TOLERANCE_SECONDS": _int(
+            "PAYSESSION_WEBHOOK_TOLERANCE_SECONDS", 300
+        ),
     }
     if gateway_mode == "sandbox" and env != "production":
         for key, value in SANDBOX_DEFAULTS.items():

@@ -12,6 +12,7 @@ from app.cart import services
 from app.cart.forms import CheckoutForm
 from app.checkout.services import checkout_cart
 from app.extensions import db, limiter
+from app.money import parse_amount
 from app.payments import methods
 from app.services_errors import ServiceError
 
@@ -41,7 +42,7 @@ def _method_choices(cart_data: dict):
         return []
     facts = methods.OrderFacts(
         currency=cart_data["currency"],
-        total=0,
+        total=parse_amount(cart_data["subtotal"], cart_data["currency"]),
         product_types=frozenset(i["type"] for i in cart_data["items"]),
     )
     return [(m.code, m.name) for m in methods.methods_for(facts)]

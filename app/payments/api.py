@@ -14,6 +14,15 @@ from app.urls import with_query
 
 bp = Blueprint("payments_api", __name__)
 
+RESULT_BY_HINT = {
+    "captured": "success",
+    "authorized": "success",
+    "failed": "failure",
+    "cancelled": "failure",
+    "expired": "failure",
+    "not_found": "failure",
+}
+
 
 def _wants_page() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
@@ -45,7 +54,11 @@ def gateway_return(payment_id: int, kind: str):
         return fail(exc.code, exc.message, exc.status, exc.details)
     db.session.commit()
     order = db.session.get(Order, outcome.order_id)
-    result = "success" if kind == "success" else "failure"
+    # Gateways with a single return URL (Komoju, payment session) come back on
+    # "success" whatever happened: report what the verified message said.
+    result = RESULT_BY_HINT.get(outcome.verified_hint, "pending")
+    if kind == "failure":
+        result = "failure"
     if order.return_url:
         return redirect(
             with_query(
