@@ -28,6 +28,10 @@ BLUEPRINTS = [
     ("app.payments.api", "bp", "/api/payments", True),
     ("app.rpc.views", "bp", "/rpc", True),
     ("app.admin.views", "bp", None, False),
+    ("app.booklets.views", "bp", None, False),
+    ("app.booklets.api", "bp", "/api", True),
+    ("app.checkout.order_key", "bp", "/api", True),
+    ("app.downloads.views", "bp", None, False),
 ]
 
 SANDBOX_BLUEPRINTS = [

@@ -1,6 +1,7 @@
 """Import every domain's models so SQLAlchemy metadata (and Alembic) sees them all."""
 
 from app.accounts.models import ApiToken, MerchantKey, User
+from app.admin.models import AuditLog
 from app.api.models import IdempotencyKey
 from app.cart.models import Cart, CartItem
 from app.catalog.models import (
@@ -10,6 +11,7 @@ from app.catalog.models import (
     TrainingCohort,
     TrainingSession,
 )
+from app.downloads.models import DownloadCounter
 from app.events.models import Ticket
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
@@ -21,8 +23,10 @@ from app.training.models import Enrollment
 
 __all__ = [
     "ApiToken",
+    "AuditLog",
     "Cart",
     "CartItem",
+    "DownloadCounter",
     "EmailLog",
     "Enrollment",
     "Event",

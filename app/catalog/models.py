@@ -16,6 +16,7 @@ CART_TYPES = ("course", "digital_book")
 
 class Product(db.Model):
     __tablename__ = "products"
+    __table_args__ = (CheckConstraint("stock IS NULL OR stock >= 0", name="stock"),)
 
     id: Mapped[intpk]
     type: Mapped[str] = mapped_column(String(20), index=True)
@@ -27,6 +28,11 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Days of access after purchase; None means lifetime access.
     validity_days: Mapped[int | None]
+    # Printed booklets: copies left (None = not counted). Taken when paid.
+    stock: Mapped[int | None]
+    # Digital books: stored file name under instance/books/ (never public).
+    file_path: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[created_at]
 
     cohorts: Mapped[list[TrainingCohort]] = relationship(

@@ -19,6 +19,7 @@ KIND_MODULES = {
     "training": "app.training.fulfilment",
     "event": "app.events.fulfilment",
     "service": "app.rpc.fulfilment",
+    "booklet": "app.booklets.fulfilment",
 }
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 if TYPE_CHECKING:
     from app.payments.models import Payment
 
-ORDER_KINDS = ("cart", "training", "event", "service")
+ORDER_KINDS = ("cart", "training", "event", "service", "booklet")
 
 
 class Order(db.Model):
@@ -49,6 +49,15 @@ class Order(db.Model):
     paid_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Physical goods (booklets): the shipping lifecycle after payment
+    # (processing -> shipped -> delivered -> completed); None for digital orders.
+    fulfilment_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    shipping_address: Mapped[dict[str, Any] | None]
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(80))
+    shipped_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -85,3 +85,28 @@ def next_payment_status(current: str, event: str) -> str:
     if current not in allowed:
         raise IllegalTransition("payment", event, current)
     return target
+
+
+# --- shipping (physical goods: printed booklets) -------------------------------
+# Seed 003's PROCESSING -> SHIPPED -> DELIVERED -> COMPLETED, kept apart from the
+# payment states above: it starts only once the order is paid (stock taken) and
+# is applied by `app.orders.transitions.shipping_transition`, on paid orders only.
+
+FULFILMENT_STATUSES = ("processing", "shipped", "delivered", "completed", "cancelled")
+
+SHIPPING_TRANSITIONS: dict[str, tuple[frozenset[str | None], str]] = {
+    # paid and the stock taken
+    "start": (frozenset({None}), "processing"),
+    "ship": (frozenset({"processing"}), "shipped"),
+    "deliver": (frozenset({"shipped"}), "delivered"),
+    "complete": (frozenset({"delivered"}), "completed"),
+    # refunded before it left the warehouse (the stock goes back)
+    "cancel": (frozenset({"processing"}), "cancelled"),
+}
+
+
+def next_fulfilment_status(current: str | None, event: str) -> str:
+    allowed, target = SHIPPING_TRANSITIONS[event]
+    if current not in allowed:
+        raise IllegalTransition("shipment", event, current)
+    return target

@@ -1,0 +1,45 @@
+"""Booklet checkout for API clients: `POST /api/booklets/checkout`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from app.api.auth import api_user
+from app.api.idempotency import run_idempotent
+from app.api.parsing import field, json_body, positive_id
+from app.api.responses import ok
+from app.booklets.services import checkout_booklet
+from app.checkout.order_key import payment_response
+from app.extensions import limiter
+
+bp = Blueprint("booklets_api", __name__)
+
+
+@bp.post("/booklets/checkout")
+@limiter.limit("30/minute")
+def checkout():
+    """Body: productId, quantity, shippingAddress {name, line1, line2, city,
+    postcode, country, phone}, gateway, paymentType. Direct methods answer with
+    the order key response (seed 003), redirect methods with the payment init."""
+    user = api_user()
+    body = json_body()
+    product_id = positive_id(body, "productId")
+    quantity = field(body, "quantity", int, required=False, default=1)
+    address = field(body, "shippingAddress", dict)
+    gateway = field(body, "gateway", str)
+    payment_type = field(body, "paymentType", str, required=False)
+
+    def work() -> dict:
+        order, payment = checkout_booklet(
+            user, product_id, quantity, address, gateway, payment_type
+        )
+        return payment_response(order, payment)
+
+    status, data = run_idempotent(
+        f"user:{user.id}",
+        "booklets.checkout",
+        request.headers.get("Idempotency-Key"),
+        body,
+        work,
+    )
+    return ok(data, status)

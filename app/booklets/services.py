@@ -1,0 +1,331 @@
+"""Printed booklets: checkout with a shipping address, stock, and shipping steps.
+
+Stock is *checked* at checkout (a clear 409 when too few copies are left) and
+*taken* only when the order is paid, with a conditional UPDATE that can never
+drive it below zero (`take_stock`). A paid order that finds no stock left keeps
+its money and is flagged `needs_refund` by the payment core. A paid order that is
+refunded before it ships gives its copies back (`restore_stock`).
+
+After payment the order follows seed 003's shipping steps (PROCESSING ->
+SHIPPED -> DELIVERED -> COMPLETED), moved by staff with `advance_shipping`;
+illegal jumps are refused with a 409 that says what is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm.util import identity_key
+
+from app.accounts.models import User
+from app.catalog.models import Product
+from app.extensions import db
+from app.mail.services import queue_email
+from app.orders.models import Order
+from app.orders.services import LineItem, create_order
+from app.orders.states import IllegalTransition, next_fulfilment_status
+from app.orders.transitions import shipping_transition
+from app.payments import methods
+from app.payments.models import Payment
+from app.payments.services import initiate_payment
+from app.services_errors import Conflict, NotFound, ServiceError
+
+MAX_QUANTITY = 20
+
+# field -> (label, required, max length)
+ADDRESS_FIELDS: dict[str, tuple[str, bool, int]] = {
+    "name": ("Recipient name", True, 120),
+    "line1": ("Address line 1", True, 200),
+    "line2": ("Address line 2", False, 200),
+    "city": ("City", True, 100),
+    "postcode": ("Postcode", True, 20),
+    "country": ("Country", True, 60),
+    "phone": ("Phone", False, 32),
+}
+
+
+# --- checkout ------------------------------------------------------------------
+
+
+def clean_address(raw: dict[str, Any] | None) -> dict[str, str]:
+    """A shipping address with every field trimmed; 422 naming each bad field."""
+    raw = raw if isinstance(raw, dict) else {}
+    address: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for name, (label, required, limit) in ADDRESS_FIELDS.items():
+        value = raw.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problems[name] = f"{label} must be text."
+            continue
+        value = " ".join(value.split())
+        if required and not value:
+            problems[name] = f"{label} is required."
+        elif len(value) > limit:
+            problems[name] = f"{label} is longer than {limit} characters."
+        address[name] = value
+    if problems:
+        raise ServiceError(
+            "INVALID_ADDRESS",
+            "Please complete the shipping address: " + " ".join(problems.values()),
+            422,
+            problems,
+        )
+    return address
+
+
+def get_booklet(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None or product.type != "booklet" or not product.active:
+        raise NotFound("PRODUCT_NOT_FOUND", "No such booklet.")
+    return product
+
+
+def check_stock(product: Product, quantity: int) -> None:
+    """Seed 003's stock validation at checkout (the copies are taken when paid)."""
+    if product.stock is not None and product.stock < quantity:
+        left = product.stock
+        message = (
+            f"“{product.title}” is sold out."
+            if left == 0
+            else f"Only {left} {'copy' if left == 1 else 'copies'} of "
+            f"“{product.title}” left."
+        )
+        raise Conflict("OUT_OF_STOCK", message, details={"available": left})
+
+
+def checkout_booklet(
+    user: User,
+    product_id: int,
+    quantity: int,
+    address: dict[str, Any] | None,
+    gateway: str,
+    payment_type: str | None = None,
+) -> tuple[Order, Payment]:
+    """Create a booklet order with its shipping address and its first payment."""
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"Quantity must be between 1 and {MAX_QUANTITY}.",
+            400,
+            {"quantity": quantity},
+        )
+    method = methods.resolve_method(gateway, payment_type)
+    product = get_booklet(product_id)
+    shipping = clean_address(address)
+    check_stock(product, quantity)
+    order = create_order(
+        kind="booklet",
+        user_id=user.id,
+        currency=product.currency,
+        items=[
+            LineItem(
+                title=product.title,
+                product_type=product.type,
+                unit_price=product.price,
+                quantity=quantity,
+                product_id=product.id,
+            )
+        ],
+        customer_name=user.name,
+        customer_email=user.email,
+        customer_phone=shipping.get("phone") or user.phone,
+        shipping_address=shipping,
+    )
+    payment = initiate_payment(order, method)
+    return order, payment
+
+
+# --- stock ---------------------------------------------------------------------
+
+
+def take_stock(product_id: int, quantity: int) -> bool:
+    """Take copies if there are enough: `... WHERE stock >= n`; never below zero.
+
+    A product without a stock count (None) is not limited.
+    """
+    result = db.session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            (Product.stock.is_(None)) | (Product.stock >= quantity),
+        )
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    _expire(product_id)
+    return result.rowcount == 1
+
+
+def restore_stock(product_id: int, quantity: int) -> None:
+    db.session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.stock.is_not(None))
+        .values(stock=Product.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    _expire(product_id)
+
+
+def _expire(product_id: int) -> None:
+    product = db.session.identity_map.get(identity_key(Product, product_id))
+    if product is not None:
+        db.session.expire(product)
+
+
+# --- shipping ------------------------------------------------------------------
+
+_MISSING_STEP = {
+    "ship": "it is {current}; only an order that is paid and being processed "
+    "can be shipped",
+    "deliver": "it has not been shipped yet (it is {current}); mark it shipped "
+    "with a tracking number first",
+    "complete": "it has not been delivered yet (it is {current}); mark it "
+    "delivered first",
+}
+
+
+_RANK = {"processing": 1, "shipped": 2, "delivered": 3, "completed": 4}
+
+
+def _describe(order: Order) -> str:
+    if order.fulfilment_status:
+        return order.fulfilment_status
+    return "paid, but no stock was taken" if order.status == "paid" else "unpaid"
+
+
+def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
+    """Move a booklet order one shipping step; 409 with the reason otherwise."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+    verb = {"ship": "shipped", "deliver": "delivered", "complete": "completed"}[event]
+    if order.kind != "booklet":
+        raise Conflict(
+            "NOTHING_TO_SHIP",
+            f"Order {order.public_id} has no printed goods; there is nothing to ship.",
+        )
+    if order.status != "paid":
+        state = order.status.replace("_", " ")
+        raise Conflict(
+            "ORDER_NOT_PAID",
+            f"Order {order.public_id} cannot be {verb}: it is {state}, "
+            "and only paid orders are shipped.",
+            details={"status": order.status},
+        )
+    try:
+        next_fulfilment_status(order.fulfilment_status, event)
+    except IllegalTransition:
+        current = _describe(order)
+        if _RANK.get(order.fulfilment_status, 0) >= _RANK[verb]:
+            reason = f"it is already {current}"
+        else:
+            reason = _MISSING_STEP[event].format(current=current)
+        raise Conflict(
+            "ILLEGAL_SHIPPING_STEP",
+            f"Order {order.public_id} cannot be {verb}: {reason}.",
+            details={"fulfilmentStatus": order.fulfilment_status},
+        ) from None
+    if not shipping_transition(order.id, event, **values):
+        raise Conflict(
+            "ORDER_CHANGED", f"Order {order.public_id} changed meanwhile; reload it."
+        )
+    db.session.refresh(order)
+    return order
+
+
+def ship_order(order_id: int, carrier: str, tracking_number: str) -> Order:
+    """PROCESSING -> SHIPPED with a carrier and tracking number; emails the buyer."""
+    carrier = " ".join((carrier or "").split())[:60]
+    tracking_number = "".join((tracking_number or "").split())[:80]
+    if not carrier or not tracking_number:
+        raise ServiceError(
+            "TRACKING_REQUIRED",
+            "Enter the carrier and the tracking number to ship an order.",
+            422,
+        )
+    order = advance_shipping(
+        order_id, "ship", carrier=carrier, tracking_number=tracking_number
+    )
+    if order.customer_email:
+        queue_email(
+            f"shipped-order-{order.id}",
+            order.customer_email,
+            "order_shipped",
+            {"order_id": order.id},
+        )
+    return order
+
+
+def mark_delivered(order_id: int) -> Order:
+    return advance_shipping(order_id, "deliver")
+
+
+def mark_completed(order_id: int) -> Order:
+    return advance_shipping(order_id, "complete")
+
+
+# --- seed 003's steps, for the order page ----------------------------------------
+
+SEED_STEPS = ("NEW", "HOLD", "PROCESSING", "SHIPPED", "DELIVERED", "COMPLETED")
+
+
+def seed_status(order: Order) -> str:
+    """The order's seed 003 status label."""
+    if order.status == "payment_pending":
+        return "NEW"
+    if order.status == "on_hold":
+        return "HOLD"
+    if order.status == "failed":
+        return "FAILED"
+    if order.status in ("cancelled", "refunded"):
+        return order.status.upper()
+    return {
+        "shipped": "SHIPPED",
+        "delivered": "DELIVERED",
+        "completed": "COMPLETED",
+    }.get(order.fulfilment_status or "", "PROCESSING")
+
+
+def seed_steps(order: Order) -> list[dict[str, Any]]:
+    """Each step of NEW -> HOLD -> PROCESSING -> SHIPPED -> DELIVERED -> COMPLETED
+    as done / current / todo / skipped, with its time where known."""
+    current = seed_status(order)
+    held = order.status == "on_hold" or any(
+        p.gateway == "manual" or p.approve_by is not None for p in order.payments
+    )
+    times = {
+        "NEW": order.created_at,
+        "PROCESSING": order.paid_at,
+        "SHIPPED": order.shipped_at,
+        "DELIVERED": order.delivered_at,
+        "COMPLETED": order.completed_at,
+    }
+    if current in SEED_STEPS:
+        reached = SEED_STEPS.index(current)
+    elif current == "FAILED":
+        reached = 0
+    elif order.paid_at is not None:
+        reached = SEED_STEPS.index(
+            {
+                "completed": "COMPLETED",
+                "delivered": "DELIVERED",
+                "shipped": "SHIPPED",
+            }.get(order.fulfilment_status or "", "PROCESSING")
+        )
+    else:
+        reached = 0
+    steps = []
+    for index, label in enumerate(SEED_STEPS):
+        if label == current:
+            state = "current"
+        elif index < reached or (index == reached and current not in SEED_STEPS):
+            state = "done"
+        else:
+            state = "todo"
+        if label == "HOLD" and not held and state == "done":
+            state = "skipped"
+        steps.append({"label": label, "state": state, "at": times.get(label)})
+    return steps

@@ -1,0 +1,80 @@
+"""Order checkout by order key (seed 003): pay an order without logging in.
+
+Anyone holding an order's key may start a payment for it: the customer paying
+again after a failure, or a guest paying an order staff created for them. The
+key is compared in constant time (`app.orders.services.get_order_for`); a wrong
+key gets the same 404 as a missing order.
+
+Direct payment methods (manual bank transfer) have no gateway page to send the
+client to, so they answer with seed 003's *order key response* instead of the
+payment-init body: the order's id, key, status and page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from app.api.auth import api_user
+from app.api.idempotency import run_idempotent
+from app.api.parsing import field, json_body
+from app.api.responses import ok
+from app.extensions import limiter
+from app.orders.models import Order
+from app.orders.services import get_order_for
+from app.payments import methods
+from app.payments.models import Payment
+from app.payments.services import init_response, initiate_payment
+
+bp = Blueprint("order_key_api", __name__)
+
+
+def order_url(order: Order) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return f"{base}/orders/{order.public_id}?key={order.order_key}"
+
+
+def order_key_response(order: Order, payment: Payment) -> dict:
+    """Seed 003's answer for a direct payment: where the order stands, and its key."""
+    return {
+        "orderId": order.id,
+        "publicId": order.public_id,
+        "orderKey": order.order_key,
+        "status": order.status,
+        "paymentId": payment.id,
+        "initiationType": payment.initiation_type,
+        "orderUrl": order_url(order),
+    }
+
+
+def payment_response(order: Order, payment: Payment) -> dict:
+    """Direct methods: the order key response; redirect methods: seeds 000/001's
+    payment-init body, plus the order key so the client can follow the order."""
+    if payment.initiation_type == "direct":
+        return order_key_response(order, payment)
+    return {**init_response(order, payment), "orderKey": order.order_key}
+
+
+@bp.post("/orders/<public_id>/checkout")
+@limiter.limit("30/minute")
+def checkout_by_key(public_id: str):
+    """`POST /api/orders/<publicId>/checkout` with `{"key", "gateway"}`."""
+    body = json_body()
+    key = field(body, "key", str, required=False) or request.args.get("key")
+    gateway = field(body, "gateway", str)
+    payment_type = field(body, "paymentType", str, required=False)
+    user = api_user(optional=True)
+    order = get_order_for(None, public_id, user, key)
+
+    def work() -> dict:
+        method = methods.resolve_method(gateway, payment_type)
+        payment = initiate_payment(order, method)
+        return payment_response(order, payment)
+
+    status, data = run_idempotent(
+        f"order:{order.id}",
+        "orders.checkout_by_key",
+        request.headers.get("Idempotency-Key"),
+        body,
+        work,
+    )
+    return ok(data, status)

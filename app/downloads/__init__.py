@@ -1,0 +1,1 @@
+"""Digital book files: stored privately, served only through signed, expiring links."""
