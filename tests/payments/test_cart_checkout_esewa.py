@@ -362,3 +362,22 @@ def test_gateway_outage_keeps_order_retryable(shop, live_url, db, jobs):
     jobs.run_scheduled()
     db.session.rollback()
     assert order.status == "paid"
+
+
+def test_promo_code_rules_at_checkout(shop, db, factory):
+    import datetime as dt
+
+    from app.db import utcnow
+
+    factory.promotion(code="TRAINONLY", scope="types", product_types=["training"])
+    factory.promotion(code="EXPIRED", ends_at=utcnow() - dt.timedelta(days=1))
+    factory.promotion(code="USEDUP", max_uses=1, uses_count=1)
+    factory.promotion(code="FIXED", kind="fixed", value=20000, currency="NPR")
+    fill_cart(shop.api, shop.course)
+    for code in ("TRAINONLY", "EXPIRED", "USEDUP", "NOPE"):
+        resp = checkout(shop.api, promoCode=code)
+        assert resp.status_code == 400, code
+        assert resp.get_json()["error"]["code"] == "PROMOTION_NOT_APPLICABLE"
+    assert count(db, Order) == 0
+    ok = checkout(shop.api, promoCode="fixed").get_json()["data"]
+    assert ok["gatewayPayload"]["total_amount"] == "600.00"
