@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.services import issue_token
 from app.db import utcnow
@@ -265,3 +267,46 @@ def test_late_payers_race_new_enrollers_nobody_over_enrolled(
             refunds += 1
     captured = count(Payment, Payment.status == "captured")
     assert captured == len(enrolled) + refunds
+
+
+def test_the_partial_unique_index_allows_one_active_enrollment(app, factory, db):
+    product, cohort, _session = factory.training()
+    user = factory.user()
+
+    def row(status):
+        return Enrollment(
+            user_id=user.id, product_id=product.id, cohort_id=cohort.id, status=status
+        )
+
+    db.session.add_all([row("cancelled"), row("cancelled"), row("pending")])
+    db.session.commit()
+    for status in ("pending", "enrolled"):
+        db.session.add(row(status))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_without_the_lock_the_index_still_stops_duplicates(
+    app, factory, live_url, db, monkeypatch
+):
+    """Take the advisory lock away: concurrent requests of one user may now both
+    pass the "no active enrollment" check, and the database's partial unique
+    index refuses the second (ENROLLMENT_IN_PROGRESS, everything rolled back)."""
+    from app.training import services
+
+    monkeypatch.setattr(services, "lock_enrollment", lambda *_a: None)
+    factory.payment_methods()
+    product, cohort, session = factory.training(capacity=5)
+    ((uid, email, token),) = make_users(factory, 1, "nolock")
+    body = enroll_body(product, cohort, session, email)
+    results = run_all(
+        [lambda i=i: post_enroll(live_url, token, body, f"nl-{i}") for i in range(10)],
+        10,
+    )
+    codes = {b["error"]["code"] for s, b in results if s != 200}
+    assert codes <= {"ENROLLMENT_IN_PROGRESS"}
+    assert len({b["data"]["orderId"] for s, b in results if s == 200}) == 1
+    db.session.rollback()
+    assert count(Enrollment) == 1 and count(Order) == 1
+    assert seats(cohort.id) == (0, 1)

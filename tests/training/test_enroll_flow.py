@@ -271,6 +271,16 @@ def test_late_success_into_a_full_cohort_is_paid_needs_refund(
     t.api.login(t.user.email, PASSWORD)
     status = t.api.get(f"/api/orders/{order.id}").get_json()["data"]
     assert status["needsRefund"] is True and status["status"] == "paid"
+    admin = factory.user(email="admin@example.com", role="admin")
+    staff = requests.Session()
+    staff.post(
+        f"{live_url}/login",
+        data={"email": admin.email, "password": PASSWORD},
+        timeout=10,
+    )
+    queue = staff.get(f"{live_url}/admin/needs_refund/", timeout=10)
+    assert queue.status_code == 200
+    assert order.public_id in queue.text
 
 
 def test_resume_after_failure_pays_the_same_order(training, live_url, db, jobs):
@@ -335,3 +345,58 @@ def test_cancelled_by_the_customer_releases_the_hold(training, db, client):
     assert resp.status_code == 302
     assert only_enrollment(db).status == "cancelled"
     assert seats(t.cohort.id) == (0, 0)
+
+
+def test_late_success_after_the_user_enrolled_again_needs_refund(
+    training, live_url, db, jobs
+):
+    """The first order timed out, the user enrolled again (a new pending order);
+    then the first payment completes late: no second enrollment, a refund."""
+    t = training
+    first = enroll(t.api, body_for(t)).get_json()["data"]
+    esewa.post_form(first)
+    expire(db, first["orderId"])
+    assert handle_auto_cancel(first["orderId"]) == "cancelled"
+    db.session.commit()
+    second = enroll(t.api, body_for(t)).get_json()["data"]
+    assert second["orderId"] != first["orderId"]
+
+    pay_and_return(live_url, first)  # the old eSewa tab is paid after all
+    jobs.run()
+    db.session.rollback()
+    late = db.session.get(Order, first["orderId"])
+    assert late.status == "paid" and late.needs_refund
+    active = db.session.scalars(
+        select(Enrollment).where(Enrollment.status.in_(("pending", "enrolled")))
+    ).all()
+    assert [(e.order_id, e.status) for e in active] == [(second["orderId"], "pending")]
+    assert seats(t.cohort.id) == (0, 1)
+    # The new enrollment still completes normally.
+    pay_and_return(live_url, second)
+    jobs.run()
+    assert only_enrollment(db, order_id=second["orderId"]).status == "enrolled"
+    assert seats(t.cohort.id) == (1, 0)
+
+
+def test_refunded_enrollment_gives_the_seat_back_and_blocks_content(
+    training, live_url, db, jobs
+):
+    from app.library.services import has_access
+    from app.orders import fulfilment
+    from app.orders.transitions import order_transition
+    from app.training.services import session_access
+
+    t = training
+    init = enroll(t.api, body_for(t)).get_json()["data"]
+    pay_and_return(live_url, init)
+    jobs.run()
+    assert seats(t.cohort.id) == (1, 0)
+    assert session_access(t.user, t.product, t.session).allowed
+    order = db.session.get(Order, init["orderId"])
+    assert order_transition(order.id, "refund")
+    fulfilment.refunded(order)
+    db.session.commit()
+    assert seats(t.cohort.id) == (0, 0)
+    assert only_enrollment(db).status == "cancelled"
+    assert not has_access(t.user.id, t.product.id)
+    assert not session_access(t.user, t.product, t.session).allowed
