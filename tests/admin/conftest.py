@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.booklets.conftest import login, new_client
+from tests.booklets.conftest import (
+    login,
+    new_client,
+    shop,  # noqa: F401 - the booklet shop here too
+)
 
 
 @pytest.fixture
