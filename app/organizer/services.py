@@ -1,0 +1,427 @@
+"""The organizer's door onto events and their orders (this domain owns no models).
+
+An event order is an order of kind "event" whose items point at the event's
+ticket types. Organizers see only their own events (admins see all); anything
+else is the same 404 as a missing id, so ids do not leak.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Event, TicketType
+from app.db import utcnow
+from app.events.models import Ticket
+from app.extensions import db
+from app.money import format_amount
+from app.orders.models import Order, OrderItem
+from app.orders.states import OPEN_ORDER_STATUSES
+from app.organizer.charts import DayPoint
+from app.payments.models import Payment, PaymentEvent
+from app.services_errors import Conflict, NotFound
+
+PER_PAGE = 25
+CHART_DAYS = 30
+CSV_COLUMNS = [
+    "order id",
+    "public id",
+    "created (UTC)",
+    "status",
+    "customer name",
+    "email",
+    "phone",
+    "items",
+    "total",
+    "currency",
+    "paid at (UTC)",
+    "needs refund",
+]
+
+
+def _event_not_found() -> NotFound:
+    return NotFound("EVENT_NOT_FOUND", "No such event.")
+
+
+def _order_not_found() -> NotFound:
+    return NotFound("ORDER_NOT_FOUND", "No such order.")
+
+
+def _visible_events(user) -> Select:
+    query = select(Event)
+    if not user.is_admin:
+        query = query.where(Event.organizer_id == user.id)
+    return query
+
+
+def organizer_events(user) -> list[Event]:
+    return list(
+        db.session.scalars(
+            _visible_events(user)
+            .order_by(Event.starts_at, Event.id)
+            .options(selectinload(Event.ticket_types))
+        )
+    )
+
+
+def get_event_for(user, event_id: int) -> Event:
+    event = db.session.scalar(
+        _visible_events(user)
+        .where(Event.id == event_id)
+        .options(selectinload(Event.ticket_types))
+    )
+    if event is None:
+        raise _event_not_found()
+    return event
+
+
+def _order_events() -> Select:
+    """(order id, event id) for every order item that is a ticket."""
+    return (
+        select(OrderItem.order_id, TicketType.event_id)
+        .join(TicketType, TicketType.id == OrderItem.ticket_type_id)
+        .distinct()
+    )
+
+
+def _event_order_ids(event_id: int) -> Select:
+    return (
+        select(OrderItem.order_id)
+        .join(TicketType, TicketType.id == OrderItem.ticket_type_id)
+        .where(TicketType.event_id == event_id)
+    )
+
+
+def get_order_for(user, order_id: int) -> tuple[Order, Event]:
+    """An event order of one of the caller's events, with that event."""
+    pairs = _order_events().subquery()
+    query = (
+        select(Order, Event)
+        .join(pairs, pairs.c.order_id == Order.id)
+        .join(Event, Event.id == pairs.c.event_id)
+        .where(Order.id == order_id, Order.kind == "event")
+    )
+    if not user.is_admin:
+        query = query.where(Event.organizer_id == user.id)
+    row = db.session.execute(query.limit(1)).first()
+    if row is None:
+        raise _order_not_found()
+    return row[0], row[1]
+
+
+# --- dashboard numbers ------------------------------------------------------------
+
+
+@dataclass
+class EventSummary:
+    event: Event
+    capacity: int = 0
+    sold: int = 0
+    reserved: int = 0
+    seats_left: int = 0
+    paid_orders: int = 0
+    open_orders: int = 0
+    sales: int = 0  # minor units: totals of orders that are paid (not refunded)
+    refunded: int = 0  # minor units: totals of refunded orders
+    needs_refund: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def summarise(events: list[Event]) -> list[EventSummary]:
+    """Per event: ticket counts per type (from the capacity counters) and sales."""
+    summaries = {e.id: EventSummary(event=e) for e in events}
+    for s in summaries.values():
+        for t in s.event.ticket_types:
+            s.capacity += t.quantity_total
+            s.sold += t.quantity_sold
+            s.reserved += t.reserved
+            s.seats_left += t.seats_left
+    if not summaries:
+        return []
+    pairs = _order_events().subquery()
+    rows = db.session.execute(
+        select(
+            pairs.c.event_id,
+            Order.status,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.total), 0),
+            func.coalesce(
+                func.sum(case((Order.needs_refund.is_(True), 1), else_=0)), 0
+            ),
+        )
+        .join(Order, Order.id == pairs.c.order_id)
+        .where(Order.kind == "event", pairs.c.event_id.in_(list(summaries)))
+        .group_by(pairs.c.event_id, Order.status)
+    )
+    for event_id, status, count, total, flagged in rows:
+        s = summaries[event_id]
+        s.by_status[status] = int(count)
+        s.needs_refund += int(flagged)
+        if status == "paid":
+            s.paid_orders = int(count)
+            s.sales = int(total)
+        elif status == "refunded":
+            s.refunded = int(total)
+        elif status in OPEN_ORDER_STATUSES:
+            s.open_orders += int(count)
+    return list(summaries.values())
+
+
+def sales_totals(summaries: list[EventSummary]) -> dict[str, int]:
+    """Net sales per currency across the given events."""
+    totals: dict[str, int] = {}
+    for s in summaries:
+        totals[s.event.currency] = totals.get(s.event.currency, 0) + s.sales
+    return totals
+
+
+def _day(value) -> dt.date:
+    # PostgreSQL returns a date, SQLite the text "YYYY-MM-DD".
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def sales_per_day(
+    event_ids: list[int], days: int = CHART_DAYS, today: dt.date | None = None
+) -> dict[str, list[DayPoint]]:
+    """Paid orders of the events per `paid_at` day (UTC), per currency, with
+    every day of the window present (zero where nothing sold)."""
+    today = today or utcnow().date()
+    first = today - dt.timedelta(days=days - 1)
+    if not event_ids:
+        return {}
+    pairs = select(OrderItem.order_id).join(
+        TicketType, TicketType.id == OrderItem.ticket_type_id
+    )
+    paid_day = func.date(Order.paid_at)
+    rows = db.session.execute(
+        select(Order.currency, paid_day, func.sum(Order.total), func.count(Order.id))
+        .where(
+            Order.kind == "event",
+            Order.status == "paid",
+            Order.paid_at >= dt.datetime.combine(first, dt.time.min),
+            Order.id.in_(pairs.where(TicketType.event_id.in_(event_ids))),
+        )
+        .group_by(Order.currency, paid_day)
+    )
+    found: dict[str, dict[dt.date, tuple[int, int]]] = {}
+    for currency, day, total, count in rows:
+        found.setdefault(currency, {})[_day(day)] = (int(total), int(count))
+    series = {}
+    for currency, by_day in found.items():
+        series[currency] = [
+            DayPoint(d, *by_day.get(d, (0, 0)))
+            for d in (first + dt.timedelta(days=i) for i in range(days))
+        ]
+    return series
+
+
+def empty_series(days: int = CHART_DAYS, today: dt.date | None = None):
+    today = today or utcnow().date()
+    first = today - dt.timedelta(days=days - 1)
+    return [DayPoint(first + dt.timedelta(days=i), 0, 0) for i in range(days)]
+
+
+# --- order list and export -----------------------------------------------------
+
+
+def orders_query(event: Event, status: str = "", q: str = "") -> Select:
+    """The event's orders, newest first, filtered by status and a search text that
+    matches the customer's name or email, the public id, or the numeric id."""
+    query = select(Order).where(
+        Order.kind == "event", Order.id.in_(_event_order_ids(event.id))
+    )
+    if status:
+        query = query.where(Order.status == status)
+    q = q.strip()
+    if q:
+        terms = [
+            Order.customer_name.icontains(q, autoescape=True),
+            Order.customer_email.icontains(q, autoescape=True),
+            func.lower(Order.public_id) == q.lower(),
+        ]
+        number = q.lstrip("#")
+        if number.isdigit() and len(number) < 12:
+            terms.append(Order.id == int(number))
+        query = query.where(or_(*terms))
+    return query.order_by(Order.id.desc())
+
+
+@dataclass
+class OrderPage:
+    orders: list[Order]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_orders(event: Event, status: str, q: str, page: int) -> OrderPage:
+    query = orders_query(event, status, q)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    orders = db.session.scalars(
+        query.options(selectinload(Order.items))
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return OrderPage(list(orders), page, pages, total)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Spreadsheets run cells that start like a formula; make them plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_time(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def items_text(order: Order) -> str:
+    return "; ".join(f"{i.title} x{i.quantity}" for i in order.items)
+
+
+def export_csv(event: Event, status: str, q: str) -> str:
+    """The filtered list (every page) as CSV, one order per row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    orders = db.session.scalars(
+        orders_query(event, status, q).options(selectinload(Order.items))
+    )
+    for order in orders:
+        writer.writerow(
+            safe_cell(v)
+            for v in (
+                order.id,
+                order.public_id,
+                _csv_time(order.created_at),
+                order.status,
+                order.customer_name,
+                order.customer_email,
+                order.customer_phone,
+                items_text(order),
+                format_amount(order.total, order.currency),
+                order.currency,
+                _csv_time(order.paid_at),
+                "yes" if order.needs_refund else "no",
+            )
+        )
+    return buf.getvalue()
+
+
+# --- the order page ----------------------------------------------------------------
+
+
+@dataclass
+class OrderView:
+    order: Order
+    event: Event
+    tickets: list[Ticket]
+    attendees: list[dict]  # from the order items, shown while no tickets exist
+    payments: list[Payment]
+    timeline: dict[int | None, list[PaymentEvent]]  # by payment id; None = order
+    type_names: dict[int, str]
+
+
+def _attendee(raw, item: OrderItem) -> dict:
+    if isinstance(raw, dict):
+        name = raw.get("name") or raw.get("attendee_name") or ""
+        email = raw.get("email") or raw.get("attendee_email") or ""
+    else:
+        name, email = str(raw), ""
+    return {"item": item.title, "name": name, "email": email}
+
+
+def order_view(order: Order, event: Event) -> OrderView:
+    tickets = list(
+        db.session.scalars(
+            select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
+        )
+    )
+    attendees = [
+        _attendee(raw, item) for item in order.items for raw in item.attendees or []
+    ]
+    payment_ids = [p.id for p in order.payments]
+    events = db.session.scalars(
+        select(PaymentEvent)
+        .where(
+            or_(
+                PaymentEvent.order_id == order.id,
+                PaymentEvent.payment_id.in_(payment_ids),
+            )
+        )
+        .order_by(PaymentEvent.id)
+    )
+    timeline: dict[int | None, list[PaymentEvent]] = {}
+    for e in events:
+        timeline.setdefault(e.payment_id, []).append(e)
+    return OrderView(
+        order,
+        event,
+        tickets,
+        attendees,
+        list(order.payments),
+        timeline,
+        {t.id: t.name for t in event.ticket_types},
+    )
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+def resend_tickets(order: Order, tag: str) -> None:
+    """Book the ticket email again; `tag` makes a new dedupe key, and the same
+    tag (a double submit of one form) books it only once."""
+    if order.status != "paid":
+        raise Conflict(
+            "ORDER_NOT_PAID",
+            f"Tickets exist only for paid orders; this one is "
+            f"{order.status.replace('_', ' ')}.",
+        )
+    from app.events.services import queue_ticket_email
+
+    queue_ticket_email(order, f"organizer-{tag}")
+
+
+def cancel_unpaid(order: Order) -> None:
+    from app.orders.services import cancel_order
+
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise Conflict(
+            "ORDER_NOT_CANCELLABLE",
+            f"A {order.status.replace('_', ' ')} order cannot be cancelled"
+            + ("; refund it instead." if order.status == "paid" else "."),
+        )
+    if not cancel_order(order.id, "cancelled by organizer"):
+        raise Conflict("ORDER_NOT_CANCELLABLE", "This order changed; reload it.")
+
+
+def refund(order: Order, reason: str) -> str:
+    from app.payments.services import refund_order
+
+    return refund_order(order.id, reason or "refunded by organizer")
+
+
+def check_payment(order: Order, payment_id: int) -> str:
+    from app.payments.services import check_now
+
+    if payment_id not in {p.id for p in order.payments}:
+        raise NotFound("PAYMENT_NOT_FOUND", "No such payment on this order.")
+    return check_now(payment_id)

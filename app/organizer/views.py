@@ -1,0 +1,215 @@
+"""Organizer pages: dashboard, event vacancies and sales, orders, order actions.
+
+Only organizers (and admins) get in, and only to their own events; everyone else
+gets the same 404 as a missing id. Actions are POST forms with a CSRF token; their
+results and refusals come back as flash messages on the order page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.orders.states import OPEN_ORDER_STATUSES
+from app.organizer import services
+from app.organizer.charts import sales_chart
+from app.organizer.forms import ActionForm, OrderFilterForm, RefundForm, ResendForm
+from app.services_errors import NotFound, ServiceError
+
+bp = Blueprint("organizer", __name__)
+
+
+def organizer_required(view):
+    """Log in first; then anyone who is not an organizer sees a plain 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_organizer:
+            raise NotFound("NOT_FOUND", "We could not find that page.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _charts(series: dict, currencies: set[str], title: str) -> list:
+    """One chart per currency (amounts in different currencies do not add up)."""
+    return [
+        (c, sales_chart(series.get(c) or services.empty_series(), c, f"{title} ({c})"))
+        for c in sorted(currencies | set(series))
+    ]
+
+
+@bp.get("/")
+@organizer_required
+def dashboard():
+    events = services.organizer_events(current_user)
+    summaries = services.summarise(events)
+    series = services.sales_per_day([e.id for e in events])
+    return render_template(
+        "organizer/dashboard.html",
+        summaries=summaries,
+        totals=services.sales_totals(summaries),
+        charts=_charts(
+            series, {e.currency for e in events}, "Sales per day, last 30 days"
+        ),
+    )
+
+
+@bp.get("/events/<int:event_id>")
+@organizer_required
+def event(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    (summary,) = services.summarise([event])
+    series = services.sales_per_day([event.id])
+    return render_template(
+        "organizer/event.html",
+        event=event,
+        summary=summary,
+        charts=_charts(series, {event.currency}, "Sales per day, last 30 days"),
+    )
+
+
+def _filters() -> OrderFilterForm:
+    form = OrderFilterForm(formdata=request.args)
+    if not form.validate():
+        problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+        raise ServiceError("INVALID_FILTER", f"Invalid filter ({problems}).", 400)
+    return form
+
+
+@bp.get("/events/<int:event_id>/orders")
+@organizer_required
+def orders(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    form = _filters()
+    status, q, page = form.values()
+    result = services.list_orders(event, status, q, page)
+
+    def page_url(n: int) -> str:
+        args = {k: v for k, v in (("status", status), ("q", q)) if v}
+        return url_for("organizer.orders", event_id=event.id, page=n, **args)
+
+    return render_template(
+        "organizer/orders.html",
+        event=event,
+        form=form,
+        result=result,
+        page_url=page_url,
+        csv_url=url_for(
+            "organizer.orders_csv",
+            event_id=event.id,
+            **{k: v for k, v in (("status", status), ("q", q)) if v},
+        ),
+    )
+
+
+@bp.get("/events/<int:event_id>/orders.csv")
+@organizer_required
+def orders_csv(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    status, q, _ = _filters().values()
+    body = services.export_csv(event, status, q)
+    suffix = f"-{status}" if status else ""
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="event-{event.id}-orders{suffix}.csv"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@organizer_required
+def order(order_id: int):
+    order, event = services.get_order_for(current_user, order_id)
+    view = services.order_view(order, event)
+    return render_template(
+        "organizer/order.html",
+        v=view,
+        order=order,
+        event=event,
+        open_statuses=OPEN_ORDER_STATUSES,
+        resend_form=ResendForm.fresh(),
+        refund_form=RefundForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    )
+
+
+def _act(order_id: int, form_class, action: Callable, done: Callable[..., str]):
+    """Load the order (404 if not the caller's), check the form, run the action,
+    commit, and come back to the order page with what happened."""
+    order, _event = services.get_order_for(current_user, order_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = action(order, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(done(result), "success")
+    return redirect(url_for("organizer.order", order_id=order_id), 303)
+
+
+@bp.post("/orders/<int:order_id>/resend")
+@organizer_required
+def resend(order_id: int):
+    return _act(
+        order_id,
+        ResendForm,
+        lambda order, form: services.resend_tickets(order, form.nonce.data),
+        lambda _: "The tickets are on their way to the customer again.",
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@organizer_required
+def cancel(order_id: int):
+    return _act(
+        order_id,
+        ActionForm,
+        lambda order, form: services.cancel_unpaid(order),
+        lambda _: "The order was cancelled and its tickets released.",
+    )
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@organizer_required
+def refund(order_id: int):
+    return _act(
+        order_id,
+        RefundForm,
+        lambda order, form: services.refund(order, (form.reason.data or "").strip()),
+        lambda _: "The order was refunded through the payment gateway.",
+    )
+
+
+@bp.post("/orders/<int:order_id>/payments/<int:payment_id>/check")
+@organizer_required
+def check_payment(order_id: int, payment_id: int):
+    return _act(
+        order_id,
+        ActionForm,
+        lambda order, form: services.check_payment(order, payment_id),
+        lambda outcome: f"Checked with the gateway: {outcome.replace('-', ' ')}.",
+    )
