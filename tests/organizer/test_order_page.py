@@ -386,3 +386,46 @@ def test_refund_end_to_end_through_the_komoju_sandbox(
 
 def base_app_secret(client) -> str:
     return client.application.config["KOMOJU_SECRET_KEY"]
+
+
+def test_racing_refunds_call_the_gateway_once(app, world, db, fakegw):
+    """Two organizers (or two tabs) press refund at the same moment."""
+    import threading
+    import time
+
+    order = make_order(world.types_a, {0: 2}, gateway="fakegw")
+    original = FakeGateway.refund
+
+    def slow_refund(self, ref, amount):
+        time.sleep(0.3)  # the first caller is still talking to the gateway
+        return original(self, ref, amount)
+
+    FakeGateway.refund = slow_refund
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def press():
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(refund_order(order.id, "race"))
+                db.session.commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                outcomes.append(f"{exc.status} {exc.code}")
+            finally:
+                db.session.remove()
+
+    try:
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        FakeGateway.refund = original
+    assert sorted(outcomes) == ["409 ORDER_NOT_REFUNDABLE", "refunded"]
+    assert [c[0] for c in fakegw.calls] == ["refund"]
+    order, payment = _reload(db, order)
+    assert (order.status, payment.status) == ("refunded", "refunded")
+    assert _sold(db, world.types_a[0]) == (0, 0)
