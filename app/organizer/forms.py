@@ -10,6 +10,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.orders.states import ORDER_STATUSES
 
+# Not an order status: paid orders flagged "paid but cannot be delivered".
+NEEDS_REFUND = "needs_refund"
+
 
 class OrderFilterForm(FlaskForm):
     """Query-string filter of an event's orders; shared by the list and the CSV."""
@@ -19,7 +22,9 @@ class OrderFilterForm(FlaskForm):
 
     status = SelectField(
         "Status",
-        choices={"": "Any status"} | {s: s.replace("_", " ") for s in ORDER_STATUSES},
+        choices={"": "Any status"}
+        | {s: s.replace("_", " ") for s in ORDER_STATUSES}
+        | {NEEDS_REFUND: "paid, needs a refund"},
         default="",
         validators=[Optional()],
     )

@@ -230,12 +230,15 @@ def empty_series(days: int = CHART_DAYS, today: dt.date | None = None):
 
 
 def orders_query(event: Event, status: str = "", q: str = "") -> Select:
-    """The event's orders, newest first, filtered by status and a search text that
+    """The event's orders, newest first, filtered by status (or "needs_refund", the
+    queue of paid orders that could not be delivered) and a search text that
     matches the customer's name or email, the public id, or the numeric id."""
     query = select(Order).where(
         Order.kind == "event", Order.id.in_(_event_order_ids(event.id))
     )
-    if status:
+    if status == "needs_refund":
+        query = query.where(Order.needs_refund.is_(True))
+    elif status:
         query = query.where(Order.status == status)
     q = q.strip()
     if q:

@@ -117,6 +117,9 @@ def test_order_page_shows_items_attendees_codes_and_timeline(client, world, db):
     assert ">valid<" in attempt and "UTC" in attempt
     assert 'id="resend-form"' in body and 'id="refund-form"' in body
     assert 'id="cancel-form"' not in body
+    # The event page links the "paid but not delivered" queue.
+    event_page = client.get(f"/organizer/events/{world.event_a.id}")
+    assert "1 to refund" in event_page.get_data(as_text=True)
 
 
 def test_unpaid_order_shows_attendees_and_cancel(client, world, db):

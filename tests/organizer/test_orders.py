@@ -22,7 +22,7 @@ def _list(client, world, **params):
     return resp.get_data(as_text=True)
 
 
-def test_filter_by_status_and_search(client, world):
+def test_filter_by_status_and_search(client, world, db):
     paid = make_order(world.types_a, name="Hanako Sato", email="hanako@example.com")
     pending = make_order(
         world.types_a, status="payment_pending", name="Taro Yamada", email="t@ex.jp"
@@ -35,6 +35,10 @@ def test_filter_by_status_and_search(client, world):
     assert _ids(_list(client, world, status="paid")) == [paid.id]
     assert _ids(_list(client, world, status="payment_pending")) == [pending.id]
     assert _ids(_list(client, world, status="refunded")) == []
+    assert _ids(_list(client, world, status="needs_refund")) == []
+    paid.needs_refund = True
+    db.session.commit()
+    assert _ids(_list(client, world, status="needs_refund")) == [paid.id]
     # name and email, case-insensitive; public id; numeric id (with or without #)
     assert _ids(_list(client, world, q="hanako")) == [paid.id]
     assert _ids(_list(client, world, q="T@EX.JP")) == [pending.id]
