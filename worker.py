@@ -42,12 +42,14 @@ def main(argv: list[str]) -> int:
         connection = app.extensions["redis"]
         if not burst:
             schedule_maintenance()
-        # RQ's own maintenance notices jobs abandoned by a killed worker; the
-        # default (10 minutes) is too slow for payments.
+        # RQ's maintenance (which finds jobs abandoned by a killed worker and
+        # takes over a dead worker's scheduler lock) runs only between dequeues,
+        # and an idle worker blocks for worker_ttl - 15 s: keep both short.
         worker = AppWorker(
             queues,
             connection=connection,
             maintenance_interval=app.config["WORKER_MAINTENANCE_SECONDS"],
+            worker_ttl=app.config["WORKER_TTL_SECONDS"],
         )
         worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     return 0

@@ -88,6 +88,7 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_MAINTENANCE_SECONDS": _int("OUTBOX_MAINTENANCE_SECONDS", 60),
         "OUTBOX_RELAY_GRACE_SECONDS": _int("OUTBOX_RELAY_GRACE_SECONDS", 30),
         "WORKER_MAINTENANCE_SECONDS": _int("WORKER_MAINTENANCE_SECONDS", 60),
+        "WORKER_TTL_SECONDS": _int("WORKER_TTL_SECONDS", 30),
         "GATEWAY_TIMEOUT_SECONDS": float(
             os.environ.get("GATEWAY_TIMEOUT_SECONDS", "8")
         ),
