@@ -29,7 +29,7 @@ def _qr(code: str) -> segno.QRCode:
 
 def qr_svg(code: str, scale: int = 4) -> Markup:
     """Inline SVG for pages (no script, no external image)."""
-    svg = _qr(code).svg_inline(scale=scale, title=f"Ticket {code}")
+    svg = _qr(code).svg_inline(scale=scale, omitsize=True, title=f"Ticket {code}")
     return Markup(svg)  # noqa: S704 - segno's own SVG, the code is base32
 
 

@@ -50,6 +50,12 @@ def _consume_form_token(token: str | None) -> bool:
     return True
 
 
+@bp.app_template_global("event_tickets")
+def event_tickets(order):
+    """For the shared order page: the tickets of a paid event order."""
+    return services.tickets_of(order)
+
+
 def _form(event) -> EventCheckoutForm:
     form = EventCheckoutForm()
     form.method.choices = [(m.code, m.name) for m in services.event_methods(event)]

@@ -105,6 +105,7 @@ def test_guest_checkout_and_the_order_key(shop, live_url, db, jobs, smtp_sink):
         f"{live_url}/orders/{web.public_id}?key={web.key}", timeout=10
     )
     assert generic.status_code == 200
+    assert 'id="order-tickets-link"' in generic.text  # the shared order page too
     # Printable tickets: all of the order's, and one by its code.
     codes = [t.code for t in db.session.scalars(select(Ticket)).all()]
     assert len(codes) == 2 and all(re.fullmatch(r"[A-Z2-7]{16}", c) for c in codes)
