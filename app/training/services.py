@@ -44,8 +44,9 @@ from app.training.models import Enrollment
 log = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = ("pending", "enrolled")
-# At most this many expired holds are closed inline when a cohort looks full.
-EXPIRED_SWEEP_LIMIT = 5
+# At most this many expired holds are closed inline when a cohort looks full
+# (each costs a gateway status check).
+EXPIRED_SWEEP_LIMIT = 2
 
 
 @dataclass(frozen=True)
@@ -196,21 +197,23 @@ def take_hold(cohort: TrainingCohort) -> None:
     """Hold one seat (taken + held + 1 <= capacity) or refuse with COHORT_FULL.
 
     Only unexpired pending enrollments may hold a seat: when the cohort looks
-    full, orders whose payment window has closed are run through the auto-cancel
-    path first (a last status check with the gateway, then cancel and release).
+    full, a few orders whose payment window has closed are run through the
+    auto-cancel path (a last status check with the gateway, then cancel and
+    release) until one seat comes free.
     """
-    if not _hold_seat(cohort.id):
-        from app.orders.services import handle_auto_cancel
+    if _hold_seat(cohort.id):
+        return
+    from app.orders.services import handle_auto_cancel
 
-        freed = False
-        for order_id in _expired_holders(cohort.id):
-            freed = handle_auto_cancel(order_id) in ("cancelled", "raced") or freed
-        if not (freed and _hold_seat(cohort.id)):
-            raise Conflict(
-                "COHORT_FULL",
-                f"{cohort.name} is full; choose another cohort.",
-                details={"cohortId": cohort.id, "capacity": cohort.capacity},
-            )
+    for order_id in _expired_holders(cohort.id):
+        handle_auto_cancel(order_id)
+        if _hold_seat(cohort.id):
+            return
+    raise Conflict(
+        "COHORT_FULL",
+        f"{cohort.name} is full; choose another cohort.",
+        details={"cohortId": cohort.id, "capacity": cohort.capacity},
+    )
 
 
 # --- enrollment -----------------------------------------------------------------
@@ -289,12 +292,14 @@ def _resume(
                 "confirmed. Check your enrollments in a minute.",
                 details={"enrollmentId": enrollment.id, "orderId": order.id},
             )
-        raise _pending_conflict(
+        conflict = _pending_conflict(
             enrollment,
             order,
-            "We are still confirming your previous payment with the gateway "
-            f"({outcome}); please try again in a few minutes.",
+            "We are still confirming your previous payment with the gateway; "
+            "please try again in a few minutes.",
         )
+        conflict.details["check"] = outcome
+        raise conflict
     if order.status == "on_hold":
         raise _pending_conflict(
             enrollment,

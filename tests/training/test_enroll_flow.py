@@ -400,3 +400,51 @@ def test_refunded_enrollment_gives_the_seat_back_and_blocks_content(
     assert only_enrollment(db).status == "cancelled"
     assert not has_access(t.user.id, t.product.id)
     assert not session_access(t.user, t.product, t.session).allowed
+
+
+def test_new_request_after_the_window_while_the_gateway_is_down(
+    training, live_url, db, jobs
+):
+    """Never cancel blind: with no answer from the gateway the old order stays,
+    and the new request is a clear 409 linking to it."""
+    t = training
+    first = enroll(t.api, body_for(t)).get_json()["data"]
+    esewa.post_form(first)
+    expire(db, first["orderId"])
+    requests.post(f"{live_url}/_sandbox/esewa/mode", data={"mode": "fail"}, timeout=10)
+    try:
+        resp = enroll(t.api, body_for(t))
+    finally:
+        requests.post(
+            f"{live_url}/_sandbox/esewa/mode", data={"mode": "ok"}, timeout=10
+        )
+    assert resp.status_code == 409
+    error = resp.get_json()["error"]
+    assert error["code"] == "ENROLLMENT_PENDING"
+    assert error["details"]["orderId"] == first["orderId"]
+    db.session.rollback()
+    assert db.session.get(Order, first["orderId"]).status == "payment_pending"
+    assert count(Order) == 1 and seats(t.cohort.id) == (0, 1)
+
+
+def test_new_request_after_the_window_finds_the_payment_went_through(
+    training, live_url, db, jobs
+):
+    """Paid at eSewa, the browser never came back, the window closed: a new
+    request learns the payment arrived; the worker completes the enrollment."""
+    t = training
+    first = enroll(t.api, body_for(t)).get_json()["data"]
+    esewa.pay(live_url, first, "success")  # redirect not followed
+    expire(db, first["orderId"])
+    resp = enroll(t.api, body_for(t))
+    assert resp.status_code == 409
+    assert resp.get_json()["error"]["code"] == "ENROLLMENT_PENDING"
+    assert count(Order) == 1
+    jobs.run_scheduled()  # the order's own auto-cancel job checks once more
+    db.session.rollback()
+    assert db.session.get(Order, first["orderId"]).status == "paid"
+    assert only_enrollment(db).status == "enrolled"
+    assert seats(t.cohort.id) == (1, 0)
+    assert enroll(t.api, body_for(t)).get_json()["error"]["code"] == (
+        "ALREADY_ENROLLED"
+    )
