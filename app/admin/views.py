@@ -24,9 +24,10 @@ from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
-from flask_wtf.csrf import _FlaskFormCSRF
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import SelectField, ValidationError
@@ -54,6 +55,7 @@ from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.promotions.models import Promotion
 from app.security import csp_nonce
 from app.services_errors import ServiceError
+from app.templating import format_utc
 
 bp = Blueprint("backoffice", __name__)
 
@@ -144,8 +146,23 @@ class AuditedModelView(AdminOnly, ModelView):
     can_view_details = True
     can_set_page_size = True
 
+    # Foreign keys edited as plain selects: {column: function returning options}.
+    # (Flask-Admin's relationship fields pass WTForms 3.3 deprecated tuples.)
+    fk_choices: dict = {}
+
     def __init__(self, model, **kwargs):
         super().__init__(model, db.session, **kwargs)
+
+    def create_form(self, obj=None):
+        return self._with_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._with_choices(super().edit_form(obj))
+
+    def _with_choices(self, form):
+        for name, options in self.fk_choices.items():
+            getattr(form, name).choices = options()
+        return form
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -162,6 +179,19 @@ class AuditedModelView(AdminOnly, ModelView):
         services.record(
             "delete", services.target_of(model), services.snapshot_of(model)
         )
+
+
+def _row_button(value, show: bool, url: str, label: str, name: str) -> Markup:
+    """A one-button POST form in a list cell (works under the app's CSP, unlike
+    Flask-Admin's inline-onclick bulk-action menu)."""
+    if not show:
+        return Markup("{}").format(value)
+    return Markup(
+        '{} <form method="post" action="{}" class="d-inline {}-form">'
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<button type="submit" class="btn btn-sm btn-warning {}-button">{}</button>'
+        "</form>"
+    ).format(value, url, name, generate_csrf(), name, label)
 
 
 class ReadOnlyView(AuditedModelView):
@@ -227,6 +257,27 @@ class ProductView(AuditedModelView):
         super().on_model_change(form, model, is_created)
 
 
+def _fk_select(label: str) -> dict:
+    return {"label": label, "coerce": int}
+
+
+def _training_choices() -> list[SelectChoice]:
+    products = db.session.scalars(
+        select(Product).where(Product.type == "training").order_by(Product.title)
+    )
+    return choices((p.id, p.title) for p in products)
+
+
+def _cohort_choices() -> list[SelectChoice]:
+    cohorts = db.session.scalars(select(TrainingCohort).order_by(TrainingCohort.id))
+    return choices((c.id, f"{c.product.title} — {c.name}") for c in cohorts)
+
+
+def _event_choices() -> list[SelectChoice]:
+    events = db.session.scalars(select(Event).order_by(Event.starts_at))
+    return choices((e.id, e.title) for e in events)
+
+
 class CohortView(AuditedModelView):
     column_list = (
         "id",
@@ -239,15 +290,14 @@ class CohortView(AuditedModelView):
         "ends_on",
     )
     column_filters = ("starts_on",)
-    form_columns = ("product", "name", "capacity", "starts_on", "ends_on")
+    column_formatters = {"product": lambda v, c, m, n: m.product.title}
+    form_columns = ("product_id", "name", "capacity", "starts_on", "ends_on")
+    form_overrides = {"product_id": SelectField}
     form_args = {
-        "product": {
-            "query_factory": lambda: db.session.scalars(
-                select(Product).where(Product.type == "training")
-            ).all()
-        },
+        "product_id": _fk_select("Training"),
         "capacity": {"validators": [NumberRange(min=1)]},
     }
+    fk_choices = {"product_id": _training_choices}
 
     def on_model_change(self, form, model, is_created):
         if model.ends_on < model.starts_on:
@@ -259,7 +309,13 @@ class CohortView(AuditedModelView):
 
 class SessionView(AuditedModelView):
     column_list = ("id", "cohort", "title", "starts_at")
-    form_columns = ("cohort", "title", "starts_at", "content")
+    column_formatters = {
+        "cohort": lambda v, c, m, n: f"{m.cohort.product.title} — {m.cohort.name}"
+    }
+    form_columns = ("cohort_id", "title", "starts_at", "content")
+    form_overrides = {"cohort_id": SelectField}
+    form_args = {"cohort_id": _fk_select("Cohort")}
+    fk_choices = {"cohort_id": _cohort_choices}
 
 
 def _organizer_choices() -> list[SelectChoice]:
@@ -294,20 +350,11 @@ class EventView(AuditedModelView):
         "active",
     )
     form_overrides = {"organizer_id": SelectField}
+    fk_choices = {"organizer_id": _organizer_choices}
     form_args = {
-        "organizer_id": {"label": "Organizer", "coerce": int},
+        "organizer_id": _fk_select("Organizer"),
         "currency": {"validators": [DataRequired(), Length(min=3, max=3)]},
     }
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        form.organizer_id.choices = _organizer_choices()
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        form.organizer_id.choices = _organizer_choices()
-        return form
 
     def on_model_change(self, form, model, is_created):
         model.currency = (model.currency or "").upper()
@@ -326,8 +373,12 @@ class TicketTypeView(AuditedModelView):
         "quantity_sold",
         "reserved",
     )
-    form_columns = ("event", "name", "price", "quantity_total")
+    column_formatters = {"event": lambda v, c, m, n: m.event.title}
+    form_columns = ("event_id", "name", "price", "quantity_total")
+    form_overrides = {"event_id": SelectField}
+    fk_choices = {"event_id": _event_choices}
     form_args = {
+        "event_id": _fk_select("Event"),
         "price": {"validators": [NumberRange(min=0)]},
         "quantity_total": {"validators": [NumberRange(min=0)]},
     }
@@ -449,6 +500,15 @@ class MerchantKeyView(AuditedModelView):
     can_delete = False
     column_list = ("id", "name", "key_prefix", "created_at", "revoked_at")
     column_details_exclude_list = ("key_hash",)
+    column_formatters = {
+        "revoked_at": lambda v, c, m, n: _row_button(
+            m.revoked_at or "",
+            m.revoked_at is None,
+            url_for("merchant_keys.revoke", key_id=m.id),
+            "Revoke",
+            "revoke",
+        )
+    }
     form_columns = ("name",)
     form_args = {"name": {"validators": [DataRequired(), Length(max=80)]}}
 
@@ -468,6 +528,16 @@ class MerchantKeyView(AuditedModelView):
             "success",
         )
         return key
+
+    @expose("/revoke/<int:key_id>", methods=("POST",))
+    def revoke(self, key_id: int):
+        if revoke_merchant_key(key_id):
+            services.record("merchant_key.revoke", f"MerchantKey#{key_id}")
+            db.session.commit()
+            flash("The key was revoked.", "success")
+        else:
+            flash("That key is already revoked.", "error")
+        return redirect(url_for(".index_view"))
 
     @action("revoke", "Revoke", "Revoke the selected keys? Their callers stop working.")
     def action_revoke(self, ids):
@@ -584,6 +654,15 @@ class OutboxView(ReadOnlyView):
     )
     column_filters = ("status", "topic", "available_at", "created_at")
     column_searchable_list = ("topic", "last_error", "dedupe_key")
+    column_formatters = {
+        "status": lambda v, c, m, n: _row_button(
+            m.status,
+            m.status == "failed",
+            url_for("outbox.redrive", event_id=m.id),
+            "Re-drive",
+            "redrive",
+        )
+    }
 
     def get_query(self):
         return super().get_query().filter(OutboxEvent.status.in_(("pending", "failed")))
@@ -594,6 +673,18 @@ class OutboxView(ReadOnlyView):
             .get_count_query()
             .filter(OutboxEvent.status.in_(("pending", "failed")))
         )
+
+    @expose("/redrive/<int:event_id>", methods=("POST",))
+    def redrive(self, event_id: int):
+        try:
+            services.redrive_event(event_id)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()  # relayed to the queue after this commit
+            flash(f"Outbox event {event_id} re-driven.", "success")
+        return redirect(url_for(".index_view"))
 
     @action("redrive", "Re-drive", "Run the selected failed events again?")
     def action_redrive(self, ids):
@@ -613,6 +704,10 @@ class OutboxView(ReadOnlyView):
 
 class AuditLogView(ReadOnlyView):
     column_list = ("id", "created_at", "user", "action", "target", "detail")
+    column_formatters = {
+        "user": lambda v, c, m, n: m.user.email if m.user else "—",
+        "created_at": lambda v, c, m, n: format_utc(m.created_at),
+    }
     column_filters = ("action", "target", "created_at", "user_id")
     column_searchable_list = ("action", "target")
 
@@ -879,6 +974,7 @@ def init_admin(app: Flask) -> Admin:
             endpoint="merchant_keys",
         )
     )
+    admin.add_link(MenuLink(name="Storefront", url="/"))
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_book_uploads)
     return admin
 

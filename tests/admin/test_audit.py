@@ -59,7 +59,7 @@ def test_admin_sets_up_training_event_and_booklet(admin_client, people, db):
         admin_client,
         "/admin/cohorts/new/",
         {
-            "product": str(training.id),
+            "product_id": str(training.id),
             "name": "May cohort",
             "capacity": "12",
             "starts_on": soon,
@@ -72,7 +72,7 @@ def test_admin_sets_up_training_event_and_booklet(admin_client, people, db):
         admin_client,
         "/admin/sessions/new/",
         {
-            "cohort": str(cohort.id),
+            "cohort_id": str(cohort.id),
             "title": "Day 1",
             "starts_at": f"{soon} 09:00:00",
             "content": "Setup",
@@ -99,7 +99,7 @@ def test_admin_sets_up_training_event_and_booklet(admin_client, people, db):
         admin_client,
         "/admin/ticket_types/new/",
         {
-            "event": str(event.id),
+            "event_id": str(event.id),
             "name": "General",
             "price": "3000",
             "quantity_total": "100",
@@ -306,3 +306,32 @@ def test_read_only_views_filter_and_refuse_edits(admin_client, db, factory):
         assert resp.status_code in (302, 403, 404)
     db.session.rollback()
     assert db.session.get(Order, order.id) is not None
+
+
+def test_row_buttons_redrive_and_revoke(admin_client, db):
+    from app.accounts.merchant_keys import create_merchant_key
+
+    failed = OutboxEvent(
+        topic="orders_maintenance.cleanup_outbox", payload={}, status="failed"
+    )
+    pending = OutboxEvent(topic="orders_maintenance.cleanup_outbox", payload={})
+    db.session.add_all([failed, pending])
+    _raw, key = create_merchant_key("ERP")
+    db.session.commit()
+    page = admin_client.get("/admin/outbox/").get_data(as_text=True)
+    assert f'action="/admin/outbox/redrive/{failed.id}"' in page
+    assert f'action="/admin/outbox/redrive/{pending.id}"' not in page
+    page = admin_client.post(
+        f"/admin/outbox/redrive/{pending.id}", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "only failed events are re-driven" in page
+    page = admin_client.post(
+        f"/admin/outbox/redrive/{failed.id}", follow_redirects=True
+    ).get_data(as_text=True)
+    assert f"Outbox event {failed.id} re-driven" in page
+    page = admin_client.get("/admin/merchant_keys/").get_data(as_text=True)
+    assert f'action="/admin/merchant_keys/revoke/{key.id}"' in page
+    admin_client.post(f"/admin/merchant_keys/revoke/{key.id}")
+    db.session.rollback()
+    assert db.session.get(MerchantKey, key.id).revoked_at is not None
+    assert [e.action for e in audit(db)] == ["outbox.redrive", "merchant_key.revoke"]
