@@ -136,6 +136,16 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
         currency="NPR",
         validity_days=None,
     )
+    product(
+        "kathmandu-field-guide",
+        type="booklet",
+        title="Kathmandu Field Guide (printed booklet)",
+        description="A pocket-sized printed guide, shipped to your door.",
+        price=45000,
+        currency="NPR",
+        validity_days=None,
+        stock=25,
+    )
     training = product(
         "fullstack-bootcamp",
         type="training",
