@@ -115,6 +115,11 @@ def may_view(order: Order, user, key: str | None) -> bool:
     return event is not None and event.organizer_id == user.id
 
 
+def find_event_order(public_id: str) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    return order if order is not None and order.kind == "event" else None
+
+
 def order_for(public_id: str, user, key: str | None) -> Order:
     """An event order the caller may see; anything else is the same 404."""
     order = db.session.scalar(select(Order).where(Order.public_id == public_id))
@@ -311,11 +316,10 @@ def checkout_event(
     )
     if web:
         # The browser comes back to the event's own landing, which knows what
-        # "cancelled on the hosted page" means for a ticket order.
+        # "cancelled on the hosted page" means for a ticket order. No order key
+        # in it: the landing recognises the browser that placed the order.
         base = current_app.config["PUBLIC_BASE_URL"]
-        order.return_url = (
-            f"{base}/events/orders/{order.public_id}/return?key={order.order_key}"
-        )
+        order.return_url = f"{base}/events/orders/{order.public_id}/return"
     payment = initiate_payment(order, method)
     return order, payment
 

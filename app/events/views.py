@@ -32,6 +32,7 @@ from app.services_errors import ServiceError
 bp = Blueprint("events", __name__)
 
 _TOKENS = "event_checkout_tokens"
+_MINE = "event_orders"  # public ids of the orders this browser placed
 
 
 def _issue_form_token() -> str:
@@ -128,6 +129,7 @@ def checkout(event_id: int):
         event = catalog.get_event(event_id)  # fresh seats-left numbers
         return _render(event, form, exc.status)
     db.session.commit()
+    session[_MINE] = [*session.get(_MINE, []), order.public_id][-10:]
     return redirect(
         url_for("payments.handoff", payment_id=payment.id, key=order.order_key)
     )
@@ -137,9 +139,18 @@ def checkout(event_id: int):
 def payment_return(public_id: str):
     """Where KOMOJU's return lands (after `/api/payments/redirect/...`, which
     verified and recorded it): an abandoned payment goes back to the event page,
-    anything else to the order's status page."""
-    key = request.args.get("key")
-    order = services.order_for(public_id, current_user, key)
+    anything else to the order's status page.
+
+    The URL carries no order key (anyone can make the generic redirect endpoint
+    send them here), so only the browser that placed the order — or its owner,
+    or a key holder — is let through; anyone else gets a neutral page.
+    """
+    order = services.find_event_order(public_id)
+    if order is None or not (
+        public_id in session.get(_MINE, [])
+        or services.may_view(order, current_user, request.args.get("key"))
+    ):
+        return render_template("events/return_elsewhere.html")
     cancelled = services.settle_return(order)
     db.session.commit()
     if cancelled:

@@ -229,7 +229,8 @@ TOKEN_RE = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
 class WebOrder:
     """What a page checkout produced: the order's ids and the hosted page."""
 
-    def __init__(self, public_id, key, payment_id, session_id, session_url):
+    def __init__(self, public_id, key, payment_id, session_id, session_url, browser):
+        self.browser = browser  # the requests.Session that placed the order
         self.public_id = public_id
         self.key = key
         self.payment_id = payment_id
@@ -303,6 +304,7 @@ def web_checkout(
         payment.id,
         session_url.rsplit("/", 1)[1],
         session_url,
+        browser,
     )
 
 

@@ -257,7 +257,38 @@ def test_resend_books_a_new_email_once_per_tag(shop, live_url, db, jobs, smtp_si
 def test_result_landing_for_an_order_still_being_confirmed(shop, live_url, db, jobs):
     web = web_checkout(live_url, shop.event.id, [(shop.vip, 1)], "komoju_card")
     resp = follow_return(complete(live_url, web.session_id, "credit_card"))
-    page = requests.get(absolute(live_url, resp.headers["Location"]), timeout=10)
+    page = web.browser.get(absolute(live_url, resp.headers["Location"]), timeout=10)
     assert page.status_code == 200
     assert 'data-status="payment_pending"' in page.text
     assert "confirming your payment" in page.text
+
+
+def test_the_return_landing_reveals_nothing_to_strangers(shop, live_url, db, jobs):
+    """The generic redirect endpoint answers anyone (eSewa's failure return is
+    unsigned), so the landing it points to must not hand out the order key."""
+    web = web_checkout(live_url, shop.event.id, [(shop.vip, 1)], "komoju_card")
+    stranger = requests.Session()
+    hop = stranger.get(
+        f"{live_url}/api/payments/redirect/{web.payment_id}/failure",
+        headers={"Accept": "text/html"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert hop.status_code == 302 and web.key not in hop.headers["Location"]
+    page = stranger.get(absolute(live_url, hop.headers["Location"]), timeout=10)
+    assert page.status_code == 200 and 'id="return-elsewhere"' in page.text
+    assert web.key not in page.text and web.public_id not in page.text
+    unknown = stranger.get(f"{live_url}/events/orders/ord_nope/return", timeout=10)
+    assert 'id="return-elsewhere"' in unknown.text
+    db.session.rollback()
+    order = db.session.scalar(select(Order).where(Order.public_id == web.public_id))
+    assert order.status == "payment_pending"  # a stranger cannot cancel it either
+    # The buyer's own browser is let through (to the order page, with its key).
+    mine = web.browser.get(
+        f"{live_url}/events/orders/{web.public_id}/return",
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert mine.headers["Location"].endswith(
+        f"/events/orders/{web.public_id}?key={web.key}"
+    )

@@ -148,8 +148,11 @@ def test_captured_webhook_first_then_return(shop, live_url, db, jobs, smtp_sink)
     resp = follow_return(location)  # the browser comes back after the webhook
     assert resp.status_code == 302
     landing = absolute(live_url, resp.headers["Location"])
-    assert f"/events/orders/{web.public_id}/return?key=" in landing
-    page = requests.get(landing, timeout=10)  # follows to the order's page
+    assert landing.endswith(
+        f"/events/orders/{web.public_id}/return?orderId={oid}"
+        f"&paymentId={web.payment_id}&status=paid&result=success"
+    )
+    page = web.browser.get(landing, timeout=10)  # follows to the order's page
     assert page.status_code == 200
     assert page.url.startswith(f"{live_url}/events/orders/{web.public_id}?key=")
     for ticket in tickets_of(db, oid):
@@ -208,7 +211,7 @@ def test_authorized_webhook_first_then_return(shop, live_url, db, jobs, smtp_sin
     run_ours(jobs)
     assert status(db, oid) == ("on_hold", "authorized")
     resp = follow_return(location)
-    page = requests.get(absolute(live_url, resp.headers["Location"]), timeout=10)
+    page = web.browser.get(absolute(live_url, resp.headers["Location"]), timeout=10)
     assert page.status_code == 200 and 'id="on-hold"' in page.text
     slip = sandbox_session(live_url, web.session_id)["payment"]["payment_details"]
     assert slip["receipt"] in page.text and slip["confirmation_code"] in page.text
