@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from app.api.auth import api_user
 from app.api.idempotency import run_idempotent
+from app.api.openapi_schemas import describe
 from app.api.parsing import field, json_body, positive_id
 from app.api.responses import ok
 from app.booklets.services import checkout_booklet
@@ -43,3 +44,44 @@ def checkout():
         work,
     )
     return ok(data, status)
+
+
+describe(
+    "POST /api/booklets/checkout",
+    summary="Order a printed booklet with a shipping address and start its payment",
+    auth=True,
+    parameters=[
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+        }
+    ],
+    requestBody={
+        "type": "object",
+        "required": ["productId", "shippingAddress", "gateway"],
+        "properties": {
+            "productId": {"type": "integer", "minimum": 1},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 20},
+            "gateway": {"type": "string", "examples": ["esewa", "bank_transfer"]},
+            "paymentType": {"type": ["string", "null"]},
+            "shippingAddress": {
+                "type": "object",
+                "required": ["name", "line1", "city", "postcode", "country"],
+                "properties": {
+                    name: {"type": "string"}
+                    for name in (
+                        "name",
+                        "line1",
+                        "line2",
+                        "city",
+                        "postcode",
+                        "country",
+                        "phone",
+                    )
+                },
+            },
+        },
+    },
+)

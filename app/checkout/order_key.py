@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, request
 
 from app.api.auth import api_user
 from app.api.idempotency import run_idempotent
+from app.api.openapi_schemas import describe
 from app.api.parsing import field, json_body
 from app.api.responses import ok
 from app.extensions import limiter
@@ -78,3 +79,27 @@ def checkout_by_key(public_id: str):
         work,
     )
     return ok(data, status)
+
+
+describe(
+    "POST /api/orders/{public_id}/checkout",
+    summary="Pay an order with its order key, without logging in (seed 003); "
+    "direct methods answer with the order key response",
+    parameters=[
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+        }
+    ],
+    requestBody={
+        "type": "object",
+        "required": ["key", "gateway"],
+        "properties": {
+            "key": {"type": "string"},
+            "gateway": {"type": "string", "examples": ["esewa", "bank_transfer"]},
+            "paymentType": {"type": ["string", "null"]},
+        },
+    },
+)

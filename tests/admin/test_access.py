@@ -123,6 +123,14 @@ def test_admin_forms_are_csrf_protected(app, admin_client, db):
         product = db.session.query(Product).one()
         resp = admin_client.post("/admin/products/delete/", data={"id": product.id})
         assert resp.status_code == 400
+        # So are the back office's own operations.
+        for path in (
+            "/admin/shipping/1/ship",
+            "/admin/needs_refund/1/resolve",
+            "/admin/outbox/redrive/1",
+            "/admin/create_order/",
+        ):
+            assert admin_client.post(path, data={"how": "dismiss"}).status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.rollback()

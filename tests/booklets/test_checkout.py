@@ -154,3 +154,10 @@ def test_api_checkout_redirect_method_answers_payment_init(shop, api):
     assert out.status_code == 409
     assert out.get_json()["error"]["code"] == "OUT_OF_STOCK"
     assert out.get_json()["error"]["details"] == {"available": 5}
+
+
+def test_new_endpoints_are_in_the_openapi_document(client):
+    spec = client.get("/api/openapi.json").get_json()
+    booklet = spec["paths"]["/api/booklets/checkout"]["post"]
+    assert "shippingAddress" in str(booklet)
+    assert "/api/orders/{public_id}/checkout" in spec["paths"]
