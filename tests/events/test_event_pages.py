@@ -292,3 +292,30 @@ def test_the_return_landing_reveals_nothing_to_strangers(shop, live_url, db, job
     assert mine.headers["Location"].endswith(
         f"/events/orders/{web.public_id}?key={web.key}"
     )
+
+
+def test_sales_count_on_capture_and_a_refund_voids_the_tickets(
+    shop, live_url, db, jobs
+):
+    from app.events.services import total_sales
+    from app.payments.services import refund_order
+
+    web = web_checkout(live_url, shop.event.id, [(shop.vip, 2)], "komoju_card")
+    assert total_sales(shop.event.id) == 0  # nothing counted while unpaid
+    pay_by_card(live_url, jobs, web)
+    order = db.session.scalar(select(Order).where(Order.public_id == web.public_id))
+    assert total_sales(shop.event.id) == order.total == 16000
+    assert db.session.get(TicketType, shop.vip.id).quantity_sold == 2
+    assert refund_order(order.id, "event moved") == "refunded"
+    db.session.commit()
+    deliver_webhooks(jobs)  # KOMOJU's payment.refunded
+    run_ours(jobs)
+    order = db.session.get(Order, order.id)
+    assert order.status == "refunded"
+    assert total_sales(shop.event.id) == 0
+    vip = db.session.get(TicketType, shop.vip.id)
+    assert (vip.quantity_sold, vip.reserved) == (0, 0)  # back on sale
+    sheet = requests.get(
+        f"{live_url}/orders/{web.public_id}/tickets?key={web.key}", timeout=10
+    )
+    assert 'id="tickets-void"' in sheet.text
