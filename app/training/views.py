@@ -67,9 +67,18 @@ def enroll(slug: str):
         form.name.data = current_user.name
         form.email.data = current_user.email
         form.phone.data = current_user.phone
-        cohort_arg = request.args.get("cohort", type=int)
-        if cohort_arg is not None:
-            form.cohort.data = cohort_arg
+        chosen = next(
+            (
+                c
+                for c in services.open_cohorts(product)
+                if c.id == request.args.get("cohort", type=int)
+            ),
+            None,
+        )
+        if chosen is not None:
+            form.cohort.data = chosen.id
+            if chosen.sessions:
+                form.session.data = chosen.sessions[0].id
         if form.method.choices:
             form.method.data = form.method.choices[0][0]
     status = 200

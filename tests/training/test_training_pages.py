@@ -212,3 +212,13 @@ def test_result_page_links_to_enrollments_for_training_orders(training, browser,
         f"/payments/result/{order.public_id}?key={order.order_key}"
     ).get_data(as_text=True)
     assert 'id="enrollments-link"' in html and "/enrollments" in html
+
+
+def test_enroll_link_for_a_cohort_preselects_it_and_its_session(training, browser):
+    t = training
+    cohort_b, session_b = add_cohort(t.product)
+    html = browser.get(
+        f"/trainings/{t.product.slug}/enroll?cohort={cohort_b.id}"
+    ).get_data(as_text=True)
+    assert re.search(rf'<option selected value="{cohort_b.id}">', html)
+    assert re.search(rf'<option selected value="{session_b.id}">', html)
