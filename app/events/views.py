@@ -26,13 +26,13 @@ from app.events.forms import (
     ticket_requests,
 )
 from app.extensions import db, limiter
+from app.orders.browser import placed_here, remember_order
 from app.payments import methods
 from app.services_errors import ServiceError
 
 bp = Blueprint("events", __name__)
 
 _TOKENS = "event_checkout_tokens"
-_MINE = "event_orders"  # public ids of the orders this browser placed
 
 
 def _issue_form_token() -> str:
@@ -129,7 +129,7 @@ def checkout(event_id: int):
         event = catalog.get_event(event_id)  # fresh seats-left numbers
         return _render(event, form, exc.status)
     db.session.commit()
-    session[_MINE] = [*session.get(_MINE, []), order.public_id][-10:]
+    remember_order(order)
     return redirect(
         url_for("payments.handoff", payment_id=payment.id, key=order.order_key)
     )
@@ -147,7 +147,7 @@ def payment_return(public_id: str):
     """
     order = services.find_event_order(public_id)
     if order is None or not (
-        public_id in session.get(_MINE, [])
+        placed_here(order)
         or services.may_view(order, current_user, request.args.get("key"))
     ):
         return render_template("events/return_elsewhere.html")

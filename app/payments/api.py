@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from app.api.responses import fail, ok
 from app.extensions import db, limiter
+from app.orders.browser import placed_here
 from app.orders.models import Order
 from app.payments.gateways.registry import FACTORIES, _load_optional
 from app.payments.services import record_redirect, record_webhook
@@ -69,6 +70,10 @@ def gateway_return(payment_id: int, kind: str):
                 result=result,
             )
         )
+    if not (outcome.authentic or placed_here(order)):
+        # An unproven return (eSewa signs nothing on failure) from a browser that
+        # did not place the order: say nothing about it.
+        return render_template("payments/returned.html", result=result)
     return redirect(
         url_for(
             "payments.result",

@@ -39,6 +39,9 @@ class RedirectOutcome:
     payment_id: int
     status: str  # the order status as the browser should be told
     verified_hint: str  # what the redirect claimed (captured, failed, ...)
+    # True when the return carried proof only the paying browser has (a valid
+    # signature, the gateway's session id); failure returns carry none.
+    authentic: bool = False
 
 
 def payment_ref(payment: Payment) -> gw.PaymentRef:
@@ -286,7 +289,7 @@ def record_redirect(
     )
     book_verification(payment, hint.status, "redirect")
     return RedirectOutcome(
-        payment.order_id, payment.id, payment.order.status, hint.status
+        payment.order_id, payment.id, payment.order.status, hint.status, authentic=True
     )
 
 
@@ -613,8 +616,14 @@ def _verify_and_follow_up(payment_id: int, source: str, attempt: int) -> str:
     except gw.GatewayError as exc:
         _retry_or_handoff(payment_id, attempt, f"gateway unavailable: {exc}")
         return "gateway-unavailable"
-    if outcome in ("pending", "payment-failed", "order-failed"):
+    order_status = db.session.scalar(
+        select(Order.status).join(Payment).where(Payment.id == payment_id)
+    )
+    if outcome in ("pending", "payment-failed", "order-failed") and not (
+        order_status == "cancelled" and outcome != "pending"
+    ):
         # Not final: a late completion is possible (seed 000), so keep checking.
+        # A cancelled order whose gateway also says no is settled: stop asking.
         _retry_or_handoff(payment_id, attempt, outcome)
     else:
         db.session.execute(

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 
 from app.extensions import db
+from app.orders.browser import remember_order
 from app.orders.services import can_view, get_order_for
 from app.payments.models import Payment
 
@@ -20,6 +21,7 @@ def handoff(payment_id: int):
     key = request.args.get("key")
     if payment is None or not can_view(payment.order, current_user, key):
         abort(404)
+    remember_order(payment.order)
     if payment.status not in ("created", "pending"):
         return redirect(
             f"/payments/result/{payment.order.public_id}?key={payment.order.order_key}"

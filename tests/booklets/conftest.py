@@ -62,7 +62,9 @@ def pay_with_esewa(live_url: str, payment: Payment, jobs, outcome: str = "succes
     init = init_response(payment.order, payment)
     url = esewa.pay(live_url, init, outcome)
     resp = requests.get(url, allow_redirects=False, timeout=10)
-    assert resp.status_code == 302
+    # An unsigned failure return from a browser that did not place the order
+    # gets a neutral page, not the order (and its key).
+    assert resp.status_code == (302 if outcome == "success" else 200)
     jobs.run()
 
 

@@ -189,3 +189,37 @@ def test_no_secrets_or_tokens_in_logs(shop, live_url, jobs, caplog):
         init["gatewayPayload"]["signature"],
     ):
         assert secret not in text
+
+
+def test_return_endpoint_does_not_hand_out_order_keys(shop, live_url, db):
+    """Anyone can call /api/payments/redirect/<id>/failure (eSewa signs nothing on
+    failure); only the browser that placed the order is sent on with its key."""
+    from tests.payments.conftest import fill_cart as _fill
+
+    _fill(shop.api, shop.course)
+    init = shop.api.post("/api/orders/checkout", json={"gateway": "esewa"}).get_json()[
+        "data"
+    ]
+    from app.orders.models import Order
+
+    order = db.session.get(Order, init["orderId"])
+    stranger = requests.get(
+        f"{live_url}/api/payments/redirect/{init['paymentId']}/failure",
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert stranger.status_code == 200
+    assert order.order_key not in stranger.text and order.public_id not in stranger.text
+    # The customer's own browser (it went through the hand-off page) gets the key.
+    browser = requests.Session()
+    handoff = browser.get(
+        f"{live_url}/payments/{init['paymentId']}/handoff?key={order.order_key}",
+        timeout=10,
+    )
+    assert handoff.status_code == 200
+    back = browser.get(
+        f"{live_url}/api/payments/redirect/{init['paymentId']}/failure",
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert back.status_code == 302 and order.order_key in back.headers["Location"]

@@ -90,7 +90,10 @@ def pay_and_return(live_url: str, init: dict, outcome: str = "success") -> None:
     """The customer pays at the eSewa sandbox and the browser comes back."""
     url = esewa.pay(live_url, init, outcome)
     resp = requests.get(url, allow_redirects=False, timeout=10)
-    assert resp.status_code == 302, resp.text[:300]
+    # An unsigned failure return from a browser that did not place the order
+    # gets a neutral page, not the order (and its key).
+    expected = 302 if outcome == "success" else 200
+    assert resp.status_code == expected, resp.text[:300]
 
 
 def count(model, *where) -> int:

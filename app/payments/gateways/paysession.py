@@ -300,7 +300,9 @@ class PaysessionGateway:
     def verify_redirect(self, ref: PaymentRef, params: dict[str, str]) -> GatewayResult:
         """The return URL is unsigned: check it names this attempt, then ask."""
         claimed = params.get("order_id")
-        if claimed and claimed != ref.gateway_txn_id:
+        if not isinstance(claimed, str) or not ref.gateway_txn_id:
+            raise InvalidSignature("order_id missing from the return URL")
+        if not hmac.compare_digest(claimed.encode(), ref.gateway_txn_id.encode()):
             raise InvalidSignature("order_id in the return URL is not this payment's")
         return self.fetch_status(ref)
 
