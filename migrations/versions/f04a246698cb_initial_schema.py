@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5e1ae6afbd4c
+Revision ID: f04a246698cb
 Revises: 
-Create Date: 2026-11-23 16:39:18.601267
+Create Date: 2026-11-23 17:25:15.161297
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5e1ae6afbd4c'
+revision = 'f04a246698cb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -95,7 +95,11 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('validity_days', sa.Integer(), nullable=True),
+    sa.Column('stock', sa.Integer(), nullable=True),
+    sa.Column('file_path', sa.String(length=200), nullable=True),
+    sa.Column('file_name', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('stock IS NULL OR stock >= 0', name=op.f('ck_products_stock')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
     sa.UniqueConstraint('slug', name=op.f('uq_products_slug'))
     )
@@ -146,6 +150,20 @@ def upgrade():
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('target', sa.String(length=120), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_log_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_target'), ['target'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
 
     op.create_table('carts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,6 +221,13 @@ def upgrade():
     sa.Column('paid_at', sa.DateTime(), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=200), nullable=False),
+    sa.Column('fulfilment_status', sa.String(length=20), nullable=True),
+    sa.Column('shipping_address', sa.JSON(), nullable=True),
+    sa.Column('carrier', sa.String(length=60), nullable=True),
+    sa.Column('tracking_number', sa.String(length=80), nullable=True),
+    sa.Column('shipped_at', sa.DateTime(), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(), nullable=True),
+    sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['merchant_key_id'], ['merchant_keys.id'], name=op.f('fk_orders_merchant_key_id_merchant_keys')),
@@ -214,6 +239,7 @@ def upgrade():
     sa.UniqueConstraint('public_id', name=op.f('uq_orders_public_id'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_fulfilment_status'), ['fulfilment_status'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_needs_refund'), ['needs_refund'], unique=False)
         batch_op.create_index('ix_orders_status_expires_at', ['status', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_user_id'), ['user_id'], unique=False)
@@ -245,6 +271,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_items')),
     sa.UniqueConstraint('cart_id', 'product_id', name=op.f('uq_cart_items_cart_id_product_id'))
     )
+    op.create_table('download_counters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.Column('max_downloads', sa.Integer(), nullable=False),
+    sa.Column('last_download_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('used >= 0 AND used <= max_downloads', name=op.f('ck_download_counters_used')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_download_counters_order_id_orders')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_download_counters_product_id_products')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_download_counters_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_download_counters')),
+    sa.UniqueConstraint('order_id', 'product_id', name=op.f('uq_download_counters_order_id_product_id'))
+    )
+    with op.batch_alter_table('download_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_download_counters_order_id'), ['order_id'], unique=False)
+
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -465,6 +510,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payments_order_id'))
 
     op.drop_table('payments')
+    with op.batch_alter_table('download_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_download_counters_order_id'))
+
+    op.drop_table('download_counters')
     op.drop_table('cart_items')
     with op.batch_alter_table('training_cohorts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_cohorts_product_id'))
@@ -474,6 +523,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_orders_user_id'))
         batch_op.drop_index('ix_orders_status_expires_at')
         batch_op.drop_index(batch_op.f('ix_orders_needs_refund'))
+        batch_op.drop_index(batch_op.f('ix_orders_fulfilment_status'))
 
     op.drop_table('orders')
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -481,6 +531,11 @@ def downgrade():
 
     op.drop_table('events')
     op.drop_table('carts')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_log_target'))
+
+    op.drop_table('audit_log')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
