@@ -57,7 +57,12 @@ def apply_promotion(
     if not isinstance(code, str) or len(code) > 40:
         raise _not_applicable("That promo code is not valid.")
     promo = db.session.scalar(
-        select(Promotion).where(func.upper(Promotion.code) == code.strip().upper())
+        select(Promotion)
+        .where(func.upper(Promotion.code) == code.strip().upper())
+        # Lock the code's row until this checkout commits, so two checkouts at
+        # its last use cannot both count the same free slot (PostgreSQL; SQLite
+        # transactions are already serialized).
+        .with_for_update()
     )
     now = utcnow()
     if promo is None or not promo.active:
