@@ -40,14 +40,27 @@ format: $(VENV)/.dev-deps
 # PostgreSQL/Redis services, then the table in docs/reliability.md.
 RELIABILITY_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 RELIABILITY_REDIS ?= redis://127.0.0.1:6379/15
+RELIABILITY_TESTS ?= tests/reliability tests/payments/test_concurrency.py \
+	tests/payments/test_promo_race.py tests/training/test_concurrency.py \
+	tests/events/test_event_concurrency.py tests/booklets/test_stock_race.py \
+	tests/security tests/fuzz
 reliability: $(VENV)/.dev-deps
 	mkdir -p instance
 	rm -f instance/reliability.json
+	status=0; \
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(RELIABILITY_DB)} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-$(RELIABILITY_REDIS)} \
 	RELIABILITY_REPORT=$(CURDIR)/instance/reliability.json \
-	$(BIN)/python -m pytest -m "" -q tests/reliability $(RELIABILITY_TESTS) || true
-	$(BIN)/python scripts/reliability_report.py instance/reliability.json docs/reliability.md
+	$(BIN)/python -m pytest -m "" -q -p no:cacheprovider $(RELIABILITY_TESTS) || status=$$?; \
+	$(BIN)/python scripts/reliability_report.py instance/reliability.json docs/reliability.md \
+	  && exit $$status
+
+# Throughput, latency and scale against their ceilings (issue #9): gunicorn with
+# the production config, python worker.py, PostgreSQL and Redis, measured with wrk;
+# prints the table and writes docs/benchmarks.md. Drops and re-creates
+# BENCH_DATABASE_URL and flushes BENCH_REDIS_URL. Under 10 minutes on 2 cores.
+bench: $(VENV)/.dev-deps
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

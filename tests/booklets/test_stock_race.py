@@ -54,7 +54,9 @@ def browser_session(live_url: str, email: str) -> requests.Session:
     return s
 
 
-def test_ten_buyers_for_the_last_three_booklets(shop, live_url, db, app, factory):
+def test_ten_buyers_for_the_last_three_booklets(
+    shop, live_url, db, app, factory, report
+):
     make_auto_approve()
     booklet = shop.booklet
     booklet.stock = 3
@@ -103,6 +105,17 @@ def test_ten_buyers_for_the_last_three_booklets(shop, live_url, db, app, factory
     assert not any(o.fulfilment_status for o in flagged)
     refused = statuses.count(409)
     assert refused + len(flagged) + len(delivered) == BUYERS
+    report(
+        "Last booklets in stock",
+        "10 buyers at once for the last 3 copies, all orders finalised at once",
+        operations=BUYERS,
+        delivered=(3, len(delivered)),
+        stock_left=(0, db.session.get(Product, shop.booklet.id).stock),
+        every_buyer_accounted_for=(
+            BUYERS,
+            refused + len(flagged) + len(delivered),
+        ),
+    )
 
     # Once sold out, checkout refuses at once (seed 003's stock validation).
     resp = sessions[0].post(

@@ -96,7 +96,7 @@ def buy(live_url, token, event_id, ticket_type_id, n, payment_type):
 
 
 def test_twenty_buyers_race_for_the_last_five_tickets(
-    shop, live_url, db, jobs, factory
+    shop, live_url, db, jobs, factory, report
 ):
     leave_only(db, shop.vip, 5)  # 10 in total, 5 already sold
     tokens = tokens_for(factory, live_url, 20)
@@ -152,6 +152,15 @@ def test_twenty_buyers_race_for_the_last_five_tickets(
     )
     assert count(db, Ticket) == 5
     assert not db.session.scalar(select(func.count(Order.id)).where(Order.needs_refund))
+    report(
+        "Last tickets of a type",
+        "20 buyers at once for the last 5 tickets (card and konbini), winners pay",
+        operations=20 + 5,
+        orders_won=(5, len(winners)),
+        sold_out_refusals=(15, len(losers)),
+        sold_reserved=((10, 0), counts(db, shop.vip)),
+        tickets_issued=(5, count(db, Ticket)),
+    )
 
 
 def test_mixed_quantities_never_oversell(shop, live_url, db, factory):

@@ -94,7 +94,9 @@ def run_all(jobs_list, workers: int):
         return list(pool.map(start, jobs_list))
 
 
-def test_thirty_users_race_for_five_seats_and_all_pay(app, factory, live_url, db, jobs):
+def test_thirty_users_race_for_five_seats_and_all_pay(
+    app, factory, live_url, db, jobs, report
+):
     factory.payment_methods()
     product, cohort, session = factory.training(capacity=5)
     users = make_users(factory, 30, "racer")
@@ -143,6 +145,17 @@ def test_thirty_users_race_for_five_seats_and_all_pay(app, factory, live_url, db
             assert not orders[0].needs_refund
         else:
             assert orders == []
+    report(
+        "Last seats of a cohort",
+        "30 users enroll at once in a 5-seat cohort; the 5 winners pay, "
+        "finalisations raced in pairs",
+        operations=30 + 10,
+        enrolled=(5, len(enrolled)),
+        refused_before_payment=(25, len(refused)),
+        seats_taken_held=((5, 0), seats(cohort.id)),
+        access_grants=(5, count(ProductAccess)),
+        emails=(10, count(EmailLog)),
+    )
 
 
 def test_one_user_ten_requests_at_once_one_enrollment_one_order(
