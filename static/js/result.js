@@ -5,7 +5,7 @@
   var orderId = box.dataset.orderId;
   var key = box.dataset.key;
   var messages = {
-    paid: "Payment received. Thank you!",
+    paid: box.dataset.kind === "training" ? "Payment received: you are enrolled." : "Payment received. Thank you!",
     on_hold: "Waiting for your payment at the store (see the instructions on your order page).",
     failed: "The payment did not go through. You can try again.",
     cancelled: "This order was cancelled.",
@@ -14,7 +14,9 @@
   function show(status) {
     box.dataset.status = status;
     var badge = document.getElementById("order-status");
-    badge.textContent = status.replace("_", " ");
+    // A paid training order means the customer is enrolled: say so.
+    var label = (box.dataset.kind === "training" && status === "paid") ? "enrolled" : status;
+    badge.textContent = label.replace("_", " ");
     badge.className = "status status-" + status;
     if (messages[status]) { document.getElementById("status-message").textContent = messages[status]; }
     document.querySelectorAll("[data-show-when]").forEach(function (el) {

@@ -59,7 +59,7 @@ def test_new_user_enrolls_pays_and_opens_the_session(page, factory, worker, db):
     page.click("#esewa-pay")
     page.wait_for_url("**/payments/result/**")
     page.wait_for_selector("#result[data-status=paid]", timeout=30000)
-    assert "paid" in page.inner_text("#order-status")
+    assert page.inner_text("#order-status") == "enrolled"
 
     page.click("#enrollments-link")
     page.wait_for_url("**/enrollments")
