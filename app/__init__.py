@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.config import check_production_settings, load_config
 
@@ -29,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     check_production_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_converters(app)
     register_extensions(app)
     register_models()
     register_blueprints(app)
@@ -39,6 +41,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_security(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route stops at the database's integer range, so an id
+    like 10**30 is a plain 404 instead of an overflow deep in the driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:
