@@ -13,9 +13,9 @@ from app.extensions import db
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo logins are printed on purpose
 DEMO_USERS = [
-    ("customer@demo.test", "Demo Customer", "customer", "+9779800000001"),
-    ("organizer@demo.test", "Demo Organizer", "organizer", "+819000000002"),
-    ("admin@demo.test", "Demo Admin", "admin", "+9779800000003"),
+    ("customer@example.com", "Demo Customer", "customer", "+9779800000001"),
+    ("organizer@example.com", "Demo Organizer", "organizer", "+819000000002"),
+    ("admin@example.com", "Demo Admin", "admin", "+9779800000003"),
 ]
 
 PAYMENT_METHODS = [

@@ -66,3 +66,13 @@ def test_security_headers(client):
     assert "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_demo_logins_work_on_the_login_page(client):
+    from app.cli import DEMO_PASSWORD, DEMO_USERS
+
+    seed_demo_data()
+    for email, _name, _role, _phone in DEMO_USERS:
+        resp = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert resp.status_code == 302, (email, resp.get_data(as_text=True)[:300])
+        client.post("/logout")
