@@ -10,3 +10,13 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Keep the garbage collector off the objects built at start-up (the app,
+    its models, templates and routes): every full collection would walk them
+    again (`make bench` measured ~0.4 ms of GC per catalog page without this)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

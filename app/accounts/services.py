@@ -7,6 +7,7 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User, hash_token
@@ -95,9 +96,9 @@ def user_for_token(raw: str) -> User | None:
     if not raw or len(raw) > 200:
         return None
     token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))  # the user comes in the same query
     )
     if token is None:
         return None

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.api.models import IdempotencyKey
@@ -51,20 +53,26 @@ def run_idempotent(
         IdempotencyKey.scope == scope,
         IdempotencyKey.key == key,
     )
-    existing = db.session.scalar(lookup)
-    if existing is not None:
-        result = _replay(existing, fp)
-        db.session.rollback()
-        return result
-    row = IdempotencyKey(owner=owner, scope=scope, key=key, fingerprint=fp, response={})
-    try:
-        db.session.add(row)
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
+    # Claim the key in one statement (INSERT .. ON CONFLICT DO NOTHING
+    # RETURNING); no row back means it exists - committed, or committed by the
+    # concurrent request this insert waited for - so replay it.
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    row = db.session.scalars(
+        insert(IdempotencyKey)
+        .values(owner=owner, scope=scope, key=key, fingerprint=fp, response={})
+        .on_conflict_do_nothing(
+            index_elements=[
+                IdempotencyKey.owner,
+                IdempotencyKey.scope,
+                IdempotencyKey.key,
+            ]
+        )
+        .returning(IdempotencyKey)
+    ).first()
+    if row is None:
         existing = db.session.scalar(lookup)
         if existing is None:
-            raise
+            raise RuntimeError("idempotency key vanished after a conflict")
         result = _replay(existing, fp)
         db.session.rollback()
         return result

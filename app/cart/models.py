@@ -34,4 +34,6 @@ class CartItem(db.Model):
     created_at: Mapped[created_at]
 
     cart: Mapped[Cart] = relationship(back_populates="items")
-    product: Mapped[Product] = relationship()
+    # Every reader of a cart line needs its product: load it in the same query
+    # (one JOIN instead of one query per line).
+    product: Mapped[Product] = relationship(lazy="joined")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import PRODUCT_TYPES, Event, Product, TrainingCohort
 from app.extensions import db
@@ -46,13 +46,14 @@ def get_product_by_slug(slug: str) -> Product:
 
 
 def active_events() -> list[Event]:
+    # Events and their ticket types in one query (a JOIN, not a second SELECT).
     return list(
         db.session.scalars(
             select(Event)
             .where(Event.active.is_(True))
             .order_by(Event.starts_at)
-            .options(selectinload(Event.ticket_types))
-        )
+            .options(joinedload(Event.ticket_types))
+        ).unique()
     )
 
 

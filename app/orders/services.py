@@ -76,14 +76,10 @@ def create_order(
         promotion_id=promotion_id,
         return_url=return_url,
         expires_at=utcnow() + dt.timedelta(minutes=minutes),
-        **extra,
-    )
-    db.session.add(order)
-    db.session.flush()
-    for item in items:
-        db.session.add(
+        # Through the relationship: one flush writes the order and its items,
+        # and `order.items` is known afterwards without another query.
+        items=[
             OrderItem(
-                order_id=order.id,
                 product_id=item.product_id,
                 ticket_type_id=item.ticket_type_id,
                 cohort_id=item.cohort_id,
@@ -94,7 +90,11 @@ def create_order(
                 line_total=item.unit_price * item.quantity,
                 attendees=list(item.attendees),
             )
-        )
+            for item in items
+        ],
+        **extra,
+    )
+    db.session.add(order)
     db.session.flush()
     schedule_auto_cancel(order)
     return order

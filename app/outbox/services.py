@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, event, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -36,24 +37,23 @@ def emit(
 
     if topic not in TOPIC_HANDLERS:
         raise ValueError(f"unknown outbox topic {topic!r}")
-    if dedupe_key is not None:
-        exists = db.session.scalar(
-            select(OutboxEvent.id).where(OutboxEvent.dedupe_key == dedupe_key)
+    # One statement: INSERT .. ON CONFLICT (dedupe_key) DO NOTHING RETURNING.
+    # An existing key - committed, or being committed by a concurrent
+    # transaction (the insert waits for it) - returns no row.
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    row = db.session.scalars(
+        insert(OutboxEvent)
+        .values(
+            topic=topic,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            available_at=available_at or utcnow(),
         )
-        if exists:
-            return None
-    row = OutboxEvent(
-        topic=topic,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        available_at=available_at or utcnow(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        return None  # a concurrent transaction booked the same work
+        .on_conflict_do_nothing(index_elements=[OutboxEvent.dedupe_key])
+        .returning(OutboxEvent)
+    ).first()
+    if row is None:
+        return None
     db.session.info.setdefault(_PENDING_KEY, []).append(
         (row.id, row.topic, row.available_at)
     )
