@@ -1,0 +1,1 @@
+"""`make bench`: throughput, latency and scale against their ceilings (issue #9)."""

@@ -1,0 +1,627 @@
+"""`make bench`: every figure of issue #9 in one run, against its ceiling.
+
+Starts gunicorn (production config) and `python worker.py` against a dedicated
+PostgreSQL database and Redis db, loads scaled demo data, measures with wrk,
+prints one table and writes docs/benchmarks.md. Every process it starts is
+stopped on the way out, whatever happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from bench import cpu, data, flows, report
+from bench.cpu import CpuMeter
+from bench.load import Load, ensure_wrk
+from bench.procs import BIN, ROOT, Processes, worker_pids
+
+RESULTS = ROOT / "bench" / "results"
+T0 = time.monotonic()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.monotonic() - T0:6.1f}s] {msg}", flush=True)
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+class Bench:
+    def __init__(self):
+        self.db_url = os.environ.get(
+            "BENCH_DATABASE_URL",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/storefront_bench",
+        )
+        self.redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        self.duration = _int("BENCH_DURATION", 10)
+        self.connections = _int("BENCH_CONNECTIONS", 16)
+        self.threads = _int("BENCH_THREADS", 2)
+        self.users = _int("BENCH_USERS", 3000)
+        self.callbacks = _int("BENCH_CALLBACKS", 150)
+        self.callback_rate = float(os.environ.get("BENCH_CALLBACK_RATE") or 5)
+        self.jobs = _int("BENCH_JOBS", 400)
+        self.history = _int("BENCH_HISTORY", 1_000_000)
+        self.small_history = 1000
+        self.profile = os.environ.get("BENCH_PROFILE") == "1"
+        self.web_workers = os.environ.get("WEB_CONCURRENCY", "2")
+        self.web_threads = os.environ.get("WEB_THREADS", "4")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-", dir=RESULTS))
+        self.port_a = free_port(8701)
+        self.port_b = free_port(8702)
+        self.base_a = f"http://127.0.0.1:{self.port_a}"
+        self.base_b = f"http://127.0.0.1:{self.port_b}"
+        self.env = self._env()
+        os.environ.update(self.env)  # the in-process app (enqueueing) matches
+        cpu.DATABASE[0] = self.db_url.rsplit("/", 1)[1].split("?")[0]
+        self.procs = Processes(self.tmp, self.env)
+        self.r: dict = {"load": {}, "reasons": {}}
+        self.redis = redis.Redis.from_url(self.redis_url)
+        self.tokens_file = self.tmp / "tokens.txt"
+        self.tokens: list[str] = []
+        self._app = None
+
+    def _env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
+        env.update(
+            APP_ENV="staging",
+            SECRET_KEY="bench-" + "k" * 40,
+            DATABASE_URL=self.db_url,
+            REDIS_URL=self.redis_url,
+            GATEWAY_MODE="sandbox",
+            RATELIMIT_ENABLED="false",
+            MAIL_URL=f"file://{self.tmp / 'mail'}",
+            PUBLIC_BASE_URL=self.base_a,
+            INSTANCE_PATH=str(self.tmp / "instance"),
+            BENCH_ENDPOINTS="1",
+            WEB_CONCURRENCY=self.web_workers,
+            WEB_THREADS=self.web_threads,
+            FLASK_APP="wsgi",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def app(self):
+        if self._app is None:
+            from app import create_app
+
+            self._app = create_app()
+        return self._app
+
+    def conn(self):
+        return data.connect(self.db_url)
+
+    # -- phases ---------------------------------------------------------------
+    def setup(self) -> None:
+        log(f"results and logs: {self.tmp.relative_to(ROOT)}")
+        self.r["machine"] = report.machine()
+        use_wrk = ensure_wrk(log)
+        self.load = Load(use_wrk, self.threads, self.connections, self.duration)
+        self.r["settings"] = {
+            "app_env": "staging",
+            "database_url": self.db_url,
+            "redis_url": self.redis_url,
+            "gunicorn": f"gthread, WEB_CONCURRENCY={self.web_workers}, "
+            f"WEB_THREADS={self.web_threads}",
+            "users": self.users,
+            "load": f"wrk -t{self.threads} -c{self.connections} -d{self.duration}s",
+            "tool": "wrk" if use_wrk else "Python fallback (wrk unavailable)",
+            "duration": self.duration,
+            "callbacks": self.callbacks,
+            "callback_rate": self.callback_rate,
+            "jobs": self.jobs,
+            "small_orders": self.small_history,
+            "big_orders": self.history,
+        }
+        log("database: create, migrate, seed")
+        self.redis.flushdb()
+        self.r["settings"]["schema"] = data.migrate(
+            self.db_url, self.env, self._fresh_app, log
+        )
+        data.seed(self.env)
+        with self.conn() as conn:
+            self.tokens = data.add_users(conn, self.users)
+        self.tokens_file.write_text("\n".join(self.tokens) + "\n")
+        log(f"  {self.users:,} customers with tokens and carts")
+
+    def _fresh_app(self):
+        from app import create_app
+
+        return create_app()
+
+    def start_a(self) -> None:
+        log(f"gunicorn A on {self.base_a} and one worker")
+        self.server_a = self.procs.gunicorn("gunicorn-a", self.port_a)
+        self.worker_a = self.procs.worker("worker-a")
+
+    def measure(self, key: str, path: str, post: bool = False, base=None, **kw):
+        url = (base or self.base_a) + path
+        prof = (
+            self._profile_start(key)
+            if self.profile and key in ("catalog", "checkout")
+            else None
+        )
+        res = self.load.run(key, url, self.tokens_file if post else None, **kw)
+        if prof:
+            self._profile_stop(prof)
+        data_ = res.as_dict()
+        if res.cpu:
+            data_["cpu_ms"] = {
+                k: v / 100 * res.cpu.seconds * 1000 / max(res.requests, 1)
+                for k, v in res.cpu.by_group.items()
+                if v >= 1
+            }
+        self.r["load"][key] = data_
+        log(
+            f"  {key}: {res.rps:,.0f} req/s, p50 {res.p50_ms:.1f} ms, "
+            f"p99 {res.p99_ms:.1f} ms, errors {res.errors}; {res.cpu.summary()}"
+        )
+        if res.errors:
+            log(f"  ! {res.errors} errors in {key}; see {self.tmp}/gunicorn-a.log")
+        return data_
+
+    def _profile_start(self, key: str):
+        pids = worker_pids(self.server_a)
+        if not pids:
+            return None
+        spy = BIN / "py-spy"
+        if not spy.exists():
+            subprocess.run([str(BIN / "pip"), "install", "-q", "py-spy"], check=False)
+        out = RESULTS / f"profile-{key}.svg"
+        raw = RESULTS / f"profile-{key}.txt"
+        procs = [
+            subprocess.Popen(
+                [
+                    str(spy),
+                    "record",
+                    "-p",
+                    str(pids[0]),
+                    "-d",
+                    str(self.duration + 2),
+                    "-r",
+                    "200",
+                    "-o",
+                    str(path),
+                    "-f",
+                    fmt,
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for path, fmt in ((out, "flamegraph"), (raw, "raw"))
+        ]
+        log(f"  py-spy recording gunicorn worker {pids[0]} -> {out.name}")
+        return procs
+
+    def _profile_stop(self, procs) -> None:
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+    def fig1_2_3(self) -> None:
+        log("figure 1: ceilings")
+        self.measure("bare", "/_bench/bare")
+        self.measure("bench_checkout", "/_bench/checkout", post=True)
+        log("figure 2: catalog and product pages")
+        self.measure("catalog", "/")
+        self.measure("product", "/products/python-basics")
+        log("figure 3: POST /api/orders/checkout")
+        self.measure("checkout", "/api/orders/checkout", post=True)
+
+    def fig4(self) -> None:
+        log(f"figure 4: callback -> paid, {self.callbacks} orders, one worker")
+        with self.conn() as conn:
+            data.refill_carts(conn)
+        orders = flows.prepare_callbacks([self.base_a], self.tokens, self.callbacks)
+        with self.conn() as conn:
+            since = conn.execute("SELECT localtimestamp").fetchone()[0]
+        meter = CpuMeter()
+        res = flows.fire_callbacks(
+            self.db_url, orders, self.callback_rate, [self.base_a]
+        )
+        res["cpu"] = meter.stop().summary()
+        res["rate"] = self.callback_rate
+        self._drain(30)
+        res["jobs"] = self._jobs_since(since)
+        res["invariants"] = flows.paid_invariants(
+            self.db_url, [o["order_id"] for o in orders]
+        )
+        self.r["callbacks"] = res
+        log(
+            f"  p50 {res['p50_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms, "
+            f"{res['paid']}/{res['orders']} paid, http {res['http_statuses']}; "
+            f"{res['cpu']}"
+        )
+
+    def _jobs_since(self, since) -> dict:
+        """Per topic: how long the outbox jobs booked since `since` ran."""
+        from app.jobs import outbox_job_id
+
+        with self.conn() as conn:
+            rows = conn.execute(
+                "SELECT topic, id FROM outbox_events WHERE created_at >= %s "
+                "AND available_at <= localtimestamp",
+                (since,),
+            ).fetchall()
+        by_topic: dict[str, list[str]] = {}
+        for topic, event_id in rows:
+            by_topic.setdefault(topic, []).append(outbox_job_id(event_id))
+        return {
+            topic: flows.job_span(self.redis, ids) for topic, ids in by_topic.items()
+        }
+
+    def _drain(self, timeout: float = 60) -> None:
+        from rq import Queue
+
+        from app.jobs import QUEUE_NAMES
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = sum(Queue(n, connection=self.redis).count for n in QUEUE_NAMES)
+            if left == 0:
+                return
+            time.sleep(0.2)
+        log(f"  ! queues not drained after {timeout} s")
+
+    def _burst(self, name: str, job_ids: list[str], argv=None) -> float:
+        """`python worker.py --burst` until `job_ids` are done; follow-up jobs
+        they booked (receipt emails) are not waited for."""
+        from rq.job import Job
+
+        started = time.monotonic()
+        if argv:
+            proc = self.procs.start(name, argv)
+        else:
+            proc = self.procs.worker(name, "--burst")
+        try:
+            deadline = started + 600
+            while proc.alive() and time.monotonic() < deadline:
+                jobs = Job.fetch_many(job_ids, connection=self.redis)
+                if all(j is None or j.is_finished or j.is_failed for j in jobs):
+                    break
+                time.sleep(0.5)
+        finally:
+            self.procs.stop(proc)
+        return time.monotonic() - started
+
+    def _payment_jobs(self, name: str, argv=None) -> dict:
+        """Enqueue `self.jobs` order.payment_success jobs whose payments are
+        COMPLETE at the sandbox, run one burst worker on them, time them."""
+        from app.jobs import enqueue_event, outbox_job_id
+
+        app = self.app()
+        with self.conn() as conn:
+            payable = data.payable_orders(conn, self.jobs)
+        data.sandbox_complete(self.redis, payable, app.config["ESEWA_PRODUCT_CODE"])
+        with app.app_context():
+            for p in payable:
+                enqueue_event(p["event_id"], "order.payment_success", None)
+        ids = [outbox_job_id(p["event_id"]) for p in payable]
+        meter = CpuMeter()
+        wall = self._burst(name, ids, argv)
+        cpu = meter.stop().summary()
+        res = flows.job_span(self.redis, ids)
+        self._drop_receipts()
+        with self.conn() as conn:
+            res["orders_paid"] = conn.execute(
+                "SELECT count(*) FROM orders WHERE id = ANY(%s) AND status = 'paid'",
+                ([p["order_id"] for p in payable],),
+            ).fetchone()[0]
+        res["burst_wall_seconds"] = wall
+        res["cpu"] = cpu
+        log(
+            f"  {name}: {res['rate']:.1f} jobs/s ({res['finished']}/{res['jobs']}, "
+            f"{res['orders_paid']} paid, {res.get('mean_job_ms', 0):.0f} ms/job "
+            f"inside the horse); {cpu}"
+        )
+        return res
+
+    def fig5(self) -> None:
+        from app.bench.jobs import empty_job
+        from app.jobs import JOB_RETRY, get_queue
+
+        log(f"figure 5: worker throughput, {self.jobs} jobs of each kind")
+        self._drain()
+        self.procs.stop(self.worker_a)
+        try:
+            ps = self._payment_jobs("worker-burst-payments")
+            with self.app().app_context():
+                queue = get_queue("payments")
+                jobs = [
+                    queue.enqueue(
+                        empty_job,
+                        retry=JOB_RETRY,
+                        failure_ttl=7 * 24 * 3600,
+                        description="bench empty job",
+                    )
+                    for _ in range(self.jobs)
+                ]
+            meter = CpuMeter()
+            wall = self._burst("worker-burst-empty", [j.id for j in jobs])
+            cpu = meter.stop().summary()
+            empty = flows.job_span(self.redis, [j.id for j in jobs])
+            empty["burst_wall_seconds"] = wall
+            empty["cpu"] = cpu
+            log(
+                f"  empty job: {empty['rate']:.1f} jobs/s "
+                f"({empty['finished']}/{empty['jobs']}); {cpu}"
+            )
+            self.r["jobs"] = {"payment_success": ps, "empty": empty}
+            # reference: the same jobs without a fork per job (not production)
+            self.r["jobs"]["no_fork"] = self._payment_jobs(
+                "simple-worker-payments",
+                [str(BIN / "python"), "-m", "bench.simple_worker"],
+            )
+        finally:
+            self.worker_a = self.procs.worker("worker-a")
+
+    def _drop_receipts(self) -> None:
+        """Figure 5's synthetic orders booked receipt emails: drop them, so they
+        do not load the machine during the next figures."""
+        from rq import Queue
+
+        Queue("mail", connection=self.redis).empty()
+        with self.conn() as conn:
+            conn.execute(
+                "UPDATE outbox_events SET status = 'completed', "
+                "processed_at = localtimestamp "
+                "WHERE topic = 'email.send' AND status = 'pending'"
+            )
+
+    def fig7(self) -> None:
+        log("figure 7: scale-out, two servers and two workers")
+        with self.conn() as conn:
+            data.refill_carts(conn)
+        server_b = self.procs.gunicorn("gunicorn-b", self.port_b)
+        worker_b = self.procs.worker("worker-b")
+        try:
+            # warm both, then one wrk per server at the same time
+            for base in (self.base_a, self.base_b):
+                self.load.run(
+                    "warm",
+                    base + "/api/orders/checkout",
+                    self.tokens_file,
+                    duration=2,
+                    warmup=0,
+                )
+            meter = CpuMeter()
+            runs = [
+                self.load.start(base + "/api/orders/checkout", self.tokens_file)
+                for base in (self.base_a, self.base_b)
+            ]
+            for thread, _box in runs:
+                thread.join(self.duration + 90)
+            cpu = meter.stop()
+            parts = [box["result"] for _t, box in runs]
+            res = {
+                "rps": sum(p.rps for p in parts),
+                "per_server_rps": [p.rps for p in parts],
+                "p50_ms": max(p.p50_ms for p in parts),
+                "p99_ms": max(p.p99_ms for p in parts),
+                "errors": sum(p.errors for p in parts),
+                "cpu": cpu.summary(),
+            }
+            log(
+                f"  checkout on both: {res['rps']:,.0f} req/s "
+                f"({' + '.join(f'{x:,.0f}' for x in res['per_server_rps'])}), "
+                f"p99 {res['p99_ms']:.1f} ms, errors {res['errors']}; {res['cpu']}"
+            )
+            with self.conn() as conn:
+                data.refill_carts(conn)
+            n = self.callbacks
+            offset = self.callbacks  # other users than figure 4's
+            orders = flows.prepare_callbacks(
+                [self.base_a, self.base_b], self.tokens[offset : offset + n], n
+            )
+            cb = flows.fire_callbacks(
+                self.db_url,
+                orders,
+                self.callback_rate * 2,
+                [self.base_a, self.base_b],
+                duplicates=True,
+            )
+            res["callbacks"] = cb
+            res["invariants"] = flows.paid_invariants(
+                self.db_url, [o["order_id"] for o in orders]
+            )
+            log(
+                f"  duplicate callbacks on both servers: {cb['paid']}/{cb['orders']}"
+                f" paid, p99 {cb['p99_ms']:.0f} ms, {cb['paid_per_second']:.1f} "
+                f"paid/s; invariants {res['invariants']}"
+            )
+            self.r["scaleout"] = res
+        finally:
+            self.procs.stop(worker_b)
+            self.procs.stop(server_b)
+
+    def fig6(self) -> None:
+        log(
+            f"figure 6: checkout with {self.small_history:,} vs "
+            f"{self.history:,} existing orders"
+        )
+        self._drain()
+        with self.conn() as conn:
+            data.truncate_orders(conn)
+            data.refill_carts(conn)
+            data.add_history(conn, self.small_history)
+            data.analyze(conn)
+        small = self.measure("checkout_1k", "/api/orders/checkout", post=True)
+        with self.conn() as conn:
+            have = data.count_orders(conn)
+            seconds = data.add_history(conn, max(self.history - have, 0), log=log)
+            data.analyze(conn)
+            big_n = data.count_orders(conn)
+        log(f"  loaded to {big_n:,} orders in {seconds:.0f} s (+ VACUUM ANALYZE)")
+        big = self.measure("checkout_1m", "/api/orders/checkout", post=True)
+        self.r["scale"] = {
+            "small": small,
+            "big": big,
+            "small_orders": self.small_history,
+            "big_orders": big_n,
+            "load_seconds": seconds,
+        }
+
+    # -- reasons ------------------------------------------------------------------
+    def explain(self) -> None:
+        """For each target missed, the measured reason (CPU per request etc.)."""
+        load = self.r["load"]
+        reasons = self.r["reasons"]
+
+        def per_req(key):
+            cpu = load.get(key, {}).get("cpu_ms", {})
+            return ", ".join(
+                f"{k} {v:.1f} ms"
+                for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
+                if v >= 0.05
+            )
+
+        bare = load.get("bare")
+        for key in ("catalog", "product"):
+            res = load.get(key)
+            if res and bare and res["rps"] < 0.5 * bare["rps"]:
+                reasons[f"figure 2, {key}"] = (
+                    f"{res['rps']:.0f} vs {bare['rps']:.0f} req/s. CPU per request: "
+                    f"{per_req(key)} (bare endpoint: {per_req('bare')}). "
+                    f"{res['cpu']}."
+                )
+        chk, hand = load.get("checkout"), load.get("bench_checkout")
+        if chk and hand and chk["rps"] < 0.6 * hand["rps"]:
+            reasons["figure 3, checkout"] = (
+                f"{chk['rps']:.0f} vs {hand['rps']:.0f} req/s. CPU per request: "
+                f"{per_req('checkout')} (hand-written: {per_req('bench_checkout')})."
+                f" {chk['cpu']}."
+            )
+        cb = self.r.get("callbacks")
+        if cb and (cb["p99_ms"] > 250 or cb["not_paid"]):
+            jobs_ms = {
+                topic: span.get("mean_job_ms", 0.0)
+                for topic, span in cb.get("jobs", {}).items()
+            }
+            per_callback = sum(jobs_ms.values())
+            split = " + ".join(f"{t} {ms:.0f} ms" for t, ms in jobs_ms.items())
+            busy = cb["rate"] * per_callback / 10
+            reasons["figure 4, callback → paid"] = (
+                f"p99 {cb['p99_ms']:.0f} ms (p50 {cb['p50_ms']:.0f} ms) at "
+                f"{cb['rate']:g} callbacks/s with one worker. Each callback costs "
+                f"two forked jobs, {split} inside the horses (plus the fork per "
+                f"job), so the one worker is ≥ {busy:.0f}% busy and callbacks "
+                f"queue behind each other; {cb['cpu']}."
+            )
+        jobs = self.r.get("jobs")
+        if (
+            jobs
+            and jobs["empty"].get("rate")
+            and (jobs["payment_success"]["rate"] < 0.5 * jobs["empty"]["rate"])
+        ):
+            ps, em = jobs["payment_success"], jobs["empty"]
+            nf = jobs.get("no_fork") or {}
+            reasons["figure 5, worker"] = (
+                f"{ps['rate']:.1f} vs {em['rate']:.1f} jobs/s; a payment job "
+                f"takes {ps.get('mean_job_ms', 0):.0f} ms inside the horse vs "
+                f"{em.get('mean_job_ms', 0):.1f} ms; {ps['cpu']}. The same jobs in "
+                f"a process that keeps its caches (SimpleWorker, no fork) take "
+                f"{nf.get('mean_job_ms', float('nan')):.0f} ms "
+                f"({nf.get('rate', float('nan')):.1f} jobs/s): each forked horse "
+                f"opens a new PostgreSQL connection and compiles every SQL "
+                f"statement afresh."
+            )
+        scale = self.r.get("scale")
+        if scale and scale["big"]["p99_ms"] > 1.2 * scale["small"]["p99_ms"]:
+            reasons["figure 6, 1M orders"] = (
+                f"p99 {scale['big']['p99_ms']:.1f} vs {scale['small']['p99_ms']:.1f}"
+                f" ms; CPU per request at 1M: {per_req('checkout_1m')} vs at 1k: "
+                f"{per_req('checkout_1k')}."
+            )
+        out7 = self.r.get("scaleout")
+        if out7 and chk and out7["rps"] < 1.6 * chk["rps"]:
+            reasons["figure 7, scale-out"] = (
+                f"{out7['rps']:.0f} req/s on two servers vs {chk['rps']:.0f} on one "
+                f"({self.r['machine']['cores']} cores). One server already kept "
+                f"the machine busy: {chk['cpu']}; with two: {out7['cpu']}. A second "
+                f"server adds processes, not cores."
+            )
+        if out7 and not out7.get("invariants", {}).get("ok"):
+            reasons["figure 7, invariants"] = f"{out7.get('invariants')}"
+
+    # -- run ------------------------------------------------------------------
+    def run(self) -> int:
+        self.setup()
+        self.start_a()
+        phases = [self.fig1_2_3, self.fig4, self.fig5, self.fig7, self.fig6]
+        only = os.environ.get("BENCH_ONLY")
+        if only:
+            names = {f"fig{n}" for n in only.split(",")}
+            phases = [p for p in phases if any(n in p.__name__ for n in names)]
+        for phase in phases:
+            try:
+                phase()
+            except Exception as exc:  # noqa: BLE001 - report it, go on
+                log(f"  ! {phase.__name__} failed: {exc!r}")
+                self.r.setdefault("errors", []).append(f"{phase.__name__}: {exc!r}")
+        return 0
+
+
+def main() -> int:
+    bench = Bench()
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 1
+    try:
+        code = bench.run()
+    finally:
+        log("stopping every process the bench started")
+        bench.procs.stop_all()
+        if bench._app is not None:
+            from app.extensions import db
+
+            with bench._app.app_context():
+                db.engine.dispose()
+    bench.explain()
+    bench.r["finished_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    bench.r["total_seconds"] = time.monotonic() - T0
+    (RESULTS / "last.json").write_text(json.dumps(bench.r, indent=2, default=str))
+    print()
+    print(report.table(bench.r))
+    for key, why in bench.r["reasons"].items():
+        print(f"- {key}: {why}")
+    for err in bench.r.get("errors", []):
+        print(f"! {err}")
+    if not os.environ.get("BENCH_ONLY"):
+        report.write_doc(bench.r)
+        log(f"wrote {report.DOC.relative_to(ROOT)}")
+    log(f"done in {bench.r['total_seconds']:.0f} s")
+    return code if not bench.r.get("errors") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
