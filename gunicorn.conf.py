@@ -9,6 +9,11 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
+# Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads new
+# connections over the workers. With one shared socket, kept-alive connections
+# (a proxy's, a load tool's) pile onto whichever worker accepts first: `make
+# bench` saw 13 of 16 on one worker, which then ran the pages on one core.
+reuse_port = True
 accesslog = "-"
 
 
