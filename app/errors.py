@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.api.responses import ApiError, fail
@@ -66,6 +66,17 @@ def register_error_handlers(app: Flask) -> None:
             ),
             status,
         )
+
+    @app.errorhandler(DataError)
+    def _bad_value(exc: DataError):
+        # A value the database refuses (out of range, bad encoding) is the
+        # caller's bad input, not our failure.
+        log.warning("rejected by the database: %s", exc.orig.__class__.__name__)
+        db.session.rollback()
+        message = "The request contains a value the store cannot accept."
+        if wants_json():
+            return fail("VALIDATION_ERROR", message, 400)
+        return render_template("errors/error.html", status=400, message=message), 400
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 
 
 def csp_nonce() -> str:
@@ -13,8 +13,32 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+_NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+
+
+def _has_nul(data: bytes) -> bool:
+    lowered = data.lower()
+    return any(marker in lowered for marker in _NUL_MARKERS)
+
+
 def register_security(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        """No text field anywhere accepts NUL (PostgreSQL cannot store it): refuse
+        it at the door with a 400 instead of failing deep in a query."""
+        if _has_nul(request.query_string) or _has_nul(request.path.encode()):
+            abort(400, description="Text may not contain NUL characters.")
+        if not request.content_length:
+            return
+        if request.mimetype == "multipart/form-data":
+            # Uploaded files are binary; only the text fields are checked.
+            if any("\x00" in v for v in request.form.values()):
+                abort(400, description="Text may not contain NUL characters.")
+        elif _has_nul(request.get_data()):
+            abort(400, description="Text may not contain NUL characters.")
+
     production = app.config["APP_ENV"] == "production"
 
     @app.after_request

@@ -223,3 +223,24 @@ def test_return_endpoint_does_not_hand_out_order_keys(shop, live_url, db):
         timeout=10,
     )
     assert back.status_code == 302 and order.order_key in back.headers["Location"]
+
+
+def test_nul_bytes_are_refused_everywhere(shop, db):
+    from app.orders.models import Order
+
+    cases = [
+        (
+            "post",
+            "/api/auth/register",
+            {"email": "a@example.com", "password": "long-enough-1", "name": "x\u0000y"},
+        ),
+        ("post", "/api/orders/checkout", {"gateway": "es\u0000ewa"}),
+        ("get", "/api/products?type=course%00", None),
+    ]
+    for method, path, body in cases:
+        resp = (
+            getattr(shop.api, method)(path, json=body) if body else shop.api.get(path)
+        )
+        assert resp.status_code == 400, (path, resp.status_code)
+        assert resp.get_json()["success"] is False
+    assert db.session.query(Order).count() == 0
