@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.cart.services import remove_products
 from app.catalog.models import Product
 from app.extensions import db
@@ -12,8 +14,13 @@ from app.orders.models import Order
 def paid(order: Order, late: bool) -> bool:
     # Digital goods never run out, so a late capture can always be delivered.
     product_ids = []
+    wanted = sorted({item.product_id for item in order.items})
+    products = {  # every line's product in one query, not one per line
+        p.id: p
+        for p in db.session.scalars(select(Product).where(Product.id.in_(wanted)))
+    }
     for item in order.items:
-        product = db.session.get(Product, item.product_id)
+        product = products[item.product_id]
         if order.user_id is not None:
             grant_access(order.user_id, product.id, order.id, product.validity_days)
         product_ids.append(product.id)
