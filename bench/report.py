@@ -79,8 +79,8 @@ def rows(r: dict) -> list[dict]:
             note=f"p99 {hand['p99_ms']:.1f} ms; ratio is to the bare endpoint",
         )
     for key, label in (
-        ("catalog", "catalog page /"),
-        ("product", "product page /products/<slug>"),
+        ("catalog", "catalog page GET /"),
+        ("product", "product page GET /products/python-basics"),
     ):
         res = load.get(key)
         if res and bare:
@@ -276,9 +276,43 @@ def machine() -> dict:
         .split()[0]
         if cmd("which", "redis-cli")
         else "?",
-        "wrk": cmd("sh", "-c", "wrk -v 2>&1 | head -1"),
+        "wrk": cmd("sh", "-c", "wrk -v 2>&1 | head -1").split(" [")[0],
         "loadavg_before": Path("/proc/loadavg").read_text().split()[:3],
     }
+
+
+def _errors(r: dict) -> str:
+    if not r.get("errors"):
+        return ""
+    lines = "\n".join(f"- `{e}`" for e in r["errors"])
+    return f"## Errors in this run\n\n{lines}\n\n"
+
+
+def _noise_note(r: dict) -> str:
+    load = r["machine"]["loadavg_before"]
+    if float(load[0]) < 0.5:
+        return ""
+    return (
+        f"\n**This run shared the machine with other work** (load average "
+        f'{load[0]} when it started; "other" in the CPU split below), so every '
+        f"figure is lower and noisier than on a quiet machine.\n"
+    )
+
+
+def _probe_lines(r: dict) -> list[str]:
+    pr = r.get("probe")
+    if not pr:
+        return ["(not measured in this run)"]
+    lines = [
+        "| endpoint | SQL statements | CPU per request | wall per request |",
+        "|---|---|---|---|",
+    ]
+    for key, p in pr.items():
+        lines.append(
+            f"| `{key}` | {p['statements']} | {p['cpu_ms']:.2f} ms | "
+            f"{p['wall_ms']:.2f} ms |"
+        )
+    return lines
 
 
 def _cpu_lines(r: dict) -> list[str]:
@@ -287,7 +321,8 @@ def _cpu_lines(r: dict) -> list[str]:
         if res.get("cpu"):
             lines.append(f"- `{key}`: {res['cpu']}")
         if res.get("cpu_ms"):
-            per = ", ".join(f"{k} {v:.2f}" for k, v in res["cpu_ms"].items())
+            ordered = sorted(res["cpu_ms"].items(), key=lambda kv: -kv[1])
+            per = ", ".join(f"{k} {v:.2f}" for k, v in ordered)
             lines.append(f"  - CPU ms per request: {per}")
     return lines
 
@@ -309,6 +344,7 @@ last run are in `bench/results/last.json` (not committed).
 
 Ratios compare each figure with its ceiling measured in the same run on the same
 server and settings. Speed is only reported here, never asserted in a test.
+{_noise_note(r)}
 
 {
         "## Targets not met, and the measured reason" + chr(10) + chr(10) + reasons
@@ -372,11 +408,20 @@ server and settings. Speed is only reported here, never asserted in a test.
    servers at once (a retrying browser), and the database checked: each order
    has exactly one `order_paid` event, one captured payment, no refund flag.
 
+## Per request, alone in one process
+
+The same endpoints through Flask's test client in the bench driver (no HTTP
+server, no load tool, no concurrency), after a warm-up: SQL statements sent (not
+counting BEGIN/COMMIT and the pool's ping) and CPU per request. Other work on the
+machine affects these much less than the load figures.
+
+{chr(10).join(_probe_lines(r))}
+
 ## Where the CPU went (per measured phase)
 
 {chr(10).join(_cpu_lines(r))}
 
-{findings}
+{_errors(r)}{findings}
 ## Reproduce
 
 ```sh

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import redis
 
-from bench import cpu, data, flows, report
+from bench import cpu, data, flows, probe, report
 from bench.cpu import CpuMeter
 from bench.load import Load, ensure_wrk
 from bench.procs import BIN, ROOT, Processes, worker_pids
@@ -118,7 +118,7 @@ class Bench:
     def setup(self) -> None:
         log(f"results and logs: {self.tmp.relative_to(ROOT)}")
         self.r["machine"] = report.machine()
-        use_wrk = ensure_wrk(log)
+        use_wrk = os.environ.get("BENCH_TOOL") != "python" and ensure_wrk(log)
         self.load = Load(use_wrk, self.threads, self.connections, self.duration)
         self.r["settings"] = {
             "app_env": "staging",
@@ -146,6 +146,17 @@ class Bench:
             self.tokens = data.add_users(conn, self.users)
         self.tokens_file.write_text("\n".join(self.tokens) + "\n")
         log(f"  {self.users:,} customers with tokens and carts")
+        try:
+            self.r["probe"] = probe.per_request(self.app(), self.tokens[-100:])
+            log(
+                "  per request in one process: "
+                + ", ".join(
+                    f"{k} {v['statements']} SQL / {v['cpu_ms']:.1f} ms CPU"
+                    for k, v in self.r["probe"].items()
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - evidence only; go on
+            log(f"  ! per-request probe failed: {exc!r}")
 
     def _fresh_app(self):
         from app import create_app
@@ -502,21 +513,37 @@ class Bench:
                 if v >= 0.05
             )
 
+        pr = self.r.get("probe", {})
+
+        def alone(key):
+            p = pr.get(key)
+            if not p:
+                return "not probed"
+            return f"{p['statements']} SQL, {p['cpu_ms']:.1f} ms CPU"
+
         bare = load.get("bare")
         for key in ("catalog", "product"):
             res = load.get(key)
             if res and bare and res["rps"] < 0.5 * bare["rps"]:
                 reasons[f"figure 2, {key}"] = (
-                    f"{res['rps']:.0f} vs {bare['rps']:.0f} req/s. CPU per request: "
-                    f"{per_req(key)} (bare endpoint: {per_req('bare')}). "
+                    f"{res['rps']:.0f} vs {bare['rps']:.0f} req/s. Under load, CPU "
+                    f"per request: {per_req(key)} (bare endpoint: "
+                    f"{per_req('bare')}). Alone in one process: {alone(key)} "
+                    f"(bare: {alone('bare')}): the page's queries, ORM objects and "
+                    f"template rendering cost several times the whole bare request. "
                     f"{res['cpu']}."
                 )
         chk, hand = load.get("checkout"), load.get("bench_checkout")
         if chk and hand and chk["rps"] < 0.6 * hand["rps"]:
             reasons["figure 3, checkout"] = (
-                f"{chk['rps']:.0f} vs {hand['rps']:.0f} req/s. CPU per request: "
-                f"{per_req('checkout')} (hand-written: {per_req('bench_checkout')})."
-                f" {chk['cpu']}."
+                f"{chk['rps']:.0f} vs {hand['rps']:.0f} req/s. Under load, CPU per "
+                f"request: {per_req('checkout')} (hand-written: "
+                f"{per_req('bench_checkout')}). Alone in one process: "
+                f"{alone('checkout')} vs {alone('bench_checkout')}: the app "
+                f"server's CPU, not PostgreSQL's commits, is the limit, and it "
+                f"goes to SQLAlchemy's ORM (unit of work, identity map, result "
+                f"objects) and the Redis relay of the auto-cancel job. "
+                f"{chk['cpu']}."
             )
         cb = self.r.get("callbacks")
         if cb and (cb["p99_ms"] > 250 or cb["not_paid"]):
@@ -598,6 +625,9 @@ def main() -> int:
     code = 1
     try:
         code = bench.run()
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc or 'Ctrl-C'}); nothing written")
+        return 130
     finally:
         log("stopping every process the bench started")
         bench.procs.stop_all()
