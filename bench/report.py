@@ -425,7 +425,7 @@ machine affects these much less than the load figures.
 ## Reproduce
 
 ```sh
-make bench                      # ~6-8 minutes; needs PostgreSQL and Redis
+make bench                      # ~6 minutes; needs PostgreSQL and Redis
 BENCH_DURATION=20 make bench    # longer runs (less noise)
 ```
 
@@ -434,8 +434,12 @@ Settings (environment): `BENCH_DATABASE_URL` (default
 re-created), `BENCH_REDIS_URL` (default `redis://127.0.0.1:6379/14`, flushed),
 `BENCH_DURATION`, `BENCH_CONNECTIONS`, `BENCH_THREADS`, `BENCH_USERS`,
 `BENCH_CALLBACKS`, `BENCH_CALLBACK_RATE`, `BENCH_JOBS`, `BENCH_HISTORY`,
-`WEB_CONCURRENCY`, `WEB_THREADS`, `BENCH_PROFILE=1` (py-spy flame graphs of a
-gunicorn worker during figures 2 and 3, into `bench/results/`). Run it on a quiet
-machine: the load tool, the servers and the databases share the same cores.
+`WEB_CONCURRENCY`, `WEB_THREADS`, `BENCH_PROFILE=1` (py-spy flame graphs and raw
+stacks of a gunicorn worker during figures 2 and 3, into `bench/results/`; sum
+them with `python -m bench.flame bench/results/profile-checkout.txt`),
+`BENCH_ONLY=1,5` (only those figures; docs not rewritten), `BENCH_TOOL=python`
+(the plain Python load generator instead of wrk). Every run's logs (gunicorn,
+workers) are kept in `bench/results/bench-*/`. Run it on a quiet machine: the
+load tool, the servers and the databases share the same cores.
 """
     DOC.write_text(doc)

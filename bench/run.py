@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,6 +70,9 @@ class Bench:
         self.web_workers = os.environ.get("WEB_CONCURRENCY", "2")
         self.web_threads = os.environ.get("WEB_THREADS", "4")
         RESULTS.mkdir(parents=True, exist_ok=True)
+        runs = sorted(RESULTS.glob("bench-*"), key=lambda p: p.stat().st_mtime)
+        for old in runs[:-4]:  # keep the logs of the last few runs only
+            shutil.rmtree(old, ignore_errors=True)
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-", dir=RESULTS))
         self.port_a = free_port(8701)
         self.port_b = free_port(8702)
