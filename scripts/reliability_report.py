@@ -37,6 +37,18 @@ def render(rows: list[dict]) -> str:
             f"| {cell(row['scenario'])} | {cell(row['injected'])} | "
             f"{row['operations']} | {checks} | {'yes' if held else '**NO**'} |"
         )
+    lines += [
+        "",
+        "The same run executes the attack suite (`tests/security`: CSRF on every",
+        "form, other users' orders and organizer pages, returnUrl allow-list, rate",
+        "limits, security headers and cookie flags, production refusing unsafe",
+        "settings, no secrets in logs, oversized and NUL-carrying bodies, property",
+        "tests of money and signature checks) and the schemathesis fuzzer over",
+        "`/api/openapi.json` (`tests/fuzz`: no 500s, every JSON answer a",
+        "ResponseDto). `make reliability` fails if any of them fails or any row",
+        "above did not hold. The fast scenarios also run in CI on every submission",
+        "(`make test`); the whole-worker SIGKILL scenario (about 90 s) runs only here.",
+    ]
     return "\n".join(lines) + "\n"
 
 
