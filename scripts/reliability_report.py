@@ -40,7 +40,8 @@ def render(rows: list[dict]) -> str:
     lines += [
         "",
         "The same run executes the attack suite (`tests/security`: CSRF on every",
-        "form, other users' orders and organizer pages, returnUrl allow-list, rate",
+        "form, another user's order, enrollment, ticket, session content and",
+        "organizer pages, gateway returns not leaking order keys, returnUrl allow-list, rate",
         "limits, security headers and cookie flags, production refusing unsafe",
         "settings, no secrets in logs, oversized and NUL-carrying bodies, property",
         "tests of money and signature checks) and the schemathesis fuzzer over",
