@@ -6,7 +6,6 @@ checkout or paid-and-flagged `needs_refund` (never lost)."""
 from __future__ import annotations
 
 import re
-import threading
 
 import requests
 from sqlalchemy import select
@@ -16,30 +15,10 @@ from app.extensions import db as _db
 from app.orders.models import Order
 from app.payments.services import verify_payment
 from tests.booklets.conftest import ADDRESS, make_auto_approve
+from tests.support.concurrency import run_threads
 from tests.support.factories import PASSWORD
 
 BUYERS = 10
-
-
-def run_threads(target, n: int) -> list:
-    results: list = [None] * n
-    errors: list = []
-    barrier = threading.Barrier(n)
-
-    def wrap(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def browser_session(live_url: str, email: str) -> requests.Session:

@@ -4,8 +4,6 @@ with TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
-
 import requests
 from sqlalchemy import func, select, update
 
@@ -26,28 +24,8 @@ from tests.events.conftest import (
     sandbox_session,
     sign,
 )
+from tests.support.concurrency import run_threads
 from tests.support.factories import PASSWORD
-
-
-def run_threads(target, n: int) -> list:
-    results: list = [None] * n
-    errors: list = []
-    barrier = threading.Barrier(n)
-
-    def wrap(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def tokens_for(factory, live_url, n: int) -> list[str]:

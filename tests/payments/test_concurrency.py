@@ -3,8 +3,6 @@ server and the job handlers at once). Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
-
 import requests
 from sqlalchemy import func, select
 
@@ -15,27 +13,7 @@ from app.payments.models import Payment, PaymentEvent
 from app.promotions.models import Promotion, PromotionUsage
 from tests.payments.conftest import fill_cart
 from tests.support import esewa
-
-
-def run_threads(target, n: int) -> list:
-    results: list = [None] * n
-    errors: list = []
-    barrier = threading.Barrier(n)
-
-    def wrap(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
+from tests.support.concurrency import run_threads
 
 
 def scalar_count(db, stmt) -> int:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from app.orders.models import Order
 from app.promotions.models import Promotion, PromotionUsage
-from tests.payments.test_concurrency import run_threads
 from tests.support import esewa
+from tests.support.concurrency import run_threads
 from tests.support.factories import PASSWORD
 
 
