@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from app import form_tokens
 from app.cart import services
 from app.cart.forms import CheckoutForm
 from app.checkout.services import checkout_cart
@@ -17,24 +16,6 @@ from app.payments import methods
 from app.services_errors import ServiceError
 
 bp = Blueprint("cart", __name__)
-
-_TOKENS = "checkout_tokens"
-
-
-def _issue_form_token() -> str:
-    """One-time token: a double-clicked or re-posted checkout creates one order."""
-    token = secrets.token_urlsafe(16)
-    session[_TOKENS] = ([*session.get(_TOKENS, []), token])[-5:]
-    return token
-
-
-def _consume_form_token(token: str | None) -> bool:
-    tokens = session.get(_TOKENS, [])
-    if not token or token not in tokens:
-        return False
-    tokens.remove(token)
-    session[_TOKENS] = tokens
-    return True
 
 
 def _method_choices(cart_data: dict):
@@ -57,7 +38,7 @@ def view():
     form.method.choices = _method_choices(data)
     if form.method.choices:
         form.method.data = form.method.choices[0][0]
-    form.form_token.data = _issue_form_token()
+    form.form_token.data = form_tokens.issue("cart")
     return render_template("cart/cart.html", cart=cart, data=data, form=form)
 
 
@@ -107,7 +88,7 @@ def checkout():
     if not form.validate_on_submit():
         flash("Choose a payment method.", "error")
         return redirect(url_for("cart.view"))
-    if not _consume_form_token(form.form_token.data):
+    if not form_tokens.consume("cart", form.form_token.data):
         flash("This checkout was already submitted; see your orders below.", "info")
         return redirect(url_for("orders.my_orders"))
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -11,11 +9,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
 
+from app import form_tokens
 from app.catalog import services as catalog
 from app.events import services
 from app.events import tickets as ticket_codes
@@ -31,24 +29,6 @@ from app.payments import methods
 from app.services_errors import ServiceError
 
 bp = Blueprint("events", __name__)
-
-_TOKENS = "event_checkout_tokens"
-
-
-def _issue_form_token() -> str:
-    """One-time token: a double-clicked or re-posted checkout creates one order."""
-    token = secrets.token_urlsafe(16)
-    session[_TOKENS] = ([*session.get(_TOKENS, []), token])[-5:]
-    return token
-
-
-def _consume_form_token(token: str | None) -> bool:
-    tokens = session.get(_TOKENS, [])
-    if not token or token not in tokens:
-        return False
-    tokens.remove(token)
-    session[_TOKENS] = tokens
-    return True
 
 
 @bp.app_template_global("event_tickets")
@@ -70,7 +50,7 @@ def _render(event, form, status: int = 200):
         form.customer_phone.data = form.customer_phone.data or current_user.phone
     if not form.method.data and form.method.choices:
         form.method.data = form.method.choices[0][0]
-    form.form_token.data = _issue_form_token()
+    form.form_token.data = form_tokens.issue("event")
     return (
         render_template(
             "events/event.html",
@@ -104,7 +84,7 @@ def checkout(event_id: int):
         )
         flash(f"Please check the form. {problems}".strip(), "error")
         return _render(event, form, 400)
-    if not _consume_form_token(form.form_token.data):
+    if not form_tokens.consume("event", form.form_token.data):
         flash("This order was already submitted; see your order below.", "info")
         if current_user.is_authenticated:
             return redirect(url_for("orders.my_orders"))
