@@ -88,3 +88,15 @@ def run_idempotent(
             raise
         return _replay(existing, fp)
     return 200, data
+
+
+def respond_idempotent(owner: str, scope: str, body: Any, work: Callable[[], dict]):
+    """`run_idempotent` with the request's `Idempotency-Key`, as a ResponseDto."""
+    from flask import request
+
+    from app.api.responses import ok
+
+    status, data = run_idempotent(
+        owner, scope, request.headers.get("Idempotency-Key"), body, work
+    )
+    return ok(data, status)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from app.api.auth import api_user
-from app.api.idempotency import run_idempotent
-from app.api.openapi_schemas import describe
+from app.api.idempotency import respond_idempotent
+from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.api.parsing import field, json_body, positive_id
-from app.api.responses import ok
 from app.booklets.services import checkout_booklet
 from app.checkout.order_key import payment_response
 from app.extensions import limiter
@@ -36,28 +35,14 @@ def checkout():
         )
         return payment_response(order, payment)
 
-    status, data = run_idempotent(
-        f"user:{user.id}",
-        "booklets.checkout",
-        request.headers.get("Idempotency-Key"),
-        body,
-        work,
-    )
-    return ok(data, status)
+    return respond_idempotent(f"user:{user.id}", "booklets.checkout", body, work)
 
 
 describe(
     "POST /api/booklets/checkout",
     summary="Order a printed booklet with a shipping address and start its payment",
     auth=True,
-    parameters=[
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-        }
-    ],
+    parameters=[IDEMPOTENCY_HEADER],
     requestBody={
         "type": "object",
         "required": ["productId", "shippingAddress", "gateway"],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from app.api.auth import api_user
-from app.api.idempotency import run_idempotent
+from app.api.idempotency import respond_idempotent
 from app.api.parsing import field, json_body
-from app.api.responses import ok
 from app.checkout.services import checkout_cart, checkout_response
 from app.extensions import limiter
 
@@ -27,10 +26,7 @@ def _checkout(mobile: bool):
         return checkout_response(order, payment, mobile)
 
     scope = "mobile.orders.checkout" if mobile else "orders.checkout"
-    status, data = run_idempotent(
-        f"user:{user.id}", scope, request.headers.get("Idempotency-Key"), body, work
-    )
-    return ok(data, status)
+    return respond_idempotent(f"user:{user.id}", scope, body, work)
 
 
 @bp.post("/orders/checkout")

@@ -15,10 +15,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from app.api.auth import api_user
-from app.api.idempotency import run_idempotent
-from app.api.openapi_schemas import describe
+from app.api.idempotency import respond_idempotent
+from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.api.parsing import field, json_body
-from app.api.responses import ok
 from app.extensions import limiter
 from app.orders.models import Order
 from app.orders.services import get_order_for
@@ -71,28 +70,14 @@ def checkout_by_key(public_id: str):
         payment = initiate_payment(order, method)
         return payment_response(order, payment)
 
-    status, data = run_idempotent(
-        f"order:{order.id}",
-        "orders.checkout_by_key",
-        request.headers.get("Idempotency-Key"),
-        body,
-        work,
-    )
-    return ok(data, status)
+    return respond_idempotent(f"order:{order.id}", "orders.checkout_by_key", body, work)
 
 
 describe(
     "POST /api/orders/{public_id}/checkout",
     summary="Pay an order with its order key, without logging in (seed 003); "
     "direct methods answer with the order key response",
-    parameters=[
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-        }
-    ],
+    parameters=[IDEMPOTENCY_HEADER],
     requestBody={
         "type": "object",
         "required": ["key", "gateway"],

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from app.api.auth import api_user
-from app.api.idempotency import run_idempotent
-from app.api.openapi_schemas import describe
+from app.api.idempotency import respond_idempotent
+from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.api.parsing import field, json_body, positive_id
-from app.api.responses import ApiError, ok
+from app.api.responses import ApiError
 from app.events import services
 from app.extensions import limiter
 from app.payments.services import init_response
@@ -129,14 +129,7 @@ def mobile_checkout():
         )
         return init_response(order, payment)
 
-    status, data = run_idempotent(
-        f"user:{user.id}",
-        "mobile.events.checkout",
-        request.headers.get("Idempotency-Key"),
-        body,
-        work,
-    )
-    return ok(data, status)
+    return respond_idempotent(f"user:{user.id}", "mobile.events.checkout", body, work)
 
 
 describe(
@@ -144,14 +137,7 @@ describe(
     summary="Buy event tickets (KOMOJU card or konbini); answers the payment-init "
     "body of seeds 000/001 with initiationType 'redirect'",
     auth=True,
-    parameters=[
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-        }
-    ],
+    parameters=[IDEMPOTENCY_HEADER],
     requestBody={
         "type": "object",
         "additionalProperties": False,

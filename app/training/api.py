@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from app.api.auth import api_user
-from app.api.idempotency import run_idempotent
-from app.api.openapi_schemas import describe
+from app.api.idempotency import respond_idempotent
+from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.api.parsing import field, json_body, positive_id
 from app.api.responses import ApiError, ok
 from app.extensions import limiter
@@ -74,14 +74,7 @@ def enroll():
         order, payment = services.enroll(user, req)
         return init_response(order, payment)
 
-    status, data = run_idempotent(
-        f"user:{user.id}",
-        "mobile.training.enroll",
-        request.headers.get("Idempotency-Key"),
-        body,
-        work,
-    )
-    return ok(data, status)
+    return respond_idempotent(f"user:{user.id}", "mobile.training.enroll", body, work)
 
 
 @bp.get("/mobile/training/enrollments")
@@ -94,14 +87,7 @@ describe(
     "POST /api/mobile/training/enroll",
     summary="Enroll in a training cohort and start its payment (seed 000)",
     auth=True,
-    parameters=[
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-        }
-    ],
+    parameters=[IDEMPOTENCY_HEADER],
     requestBody={
         "type": "object",
         "required": ["productId", "cohortId", "sessionId", "gateway", "formData"],
