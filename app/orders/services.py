@@ -111,7 +111,12 @@ def schedule_auto_cancel(order: Order) -> None:
 
 
 def key_matches(order: Order, key: str | None) -> bool:
-    return bool(key) and hmac.compare_digest(order.order_key, str(key))
+    if not key:
+        return False
+    # Bytes: compare_digest raises on non-ASCII str, and a key is user input.
+    return hmac.compare_digest(
+        order.order_key.encode(), str(key).encode("utf-8", "replace")
+    )
 
 
 def can_view(order: Order, user, key: str | None) -> bool:

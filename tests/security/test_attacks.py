@@ -244,3 +244,23 @@ def test_nul_bytes_are_refused_everywhere(shop, db):
         assert resp.status_code == 400, (path, resp.status_code)
         assert resp.get_json()["success"] is False
     assert db.session.query(Order).count() == 0
+
+
+def test_non_ascii_order_keys_and_signatures_are_clean_refusals(shop, live_url, db):
+    from tests.payments.conftest import fill_cart as _fill
+
+    _fill(shop.api, shop.course)
+    init = shop.api.post("/api/orders/checkout", json={"gateway": "esewa"}).get_json()[
+        "data"
+    ]
+    resp = requests.get(
+        f"{live_url}/api/orders/{init['orderId']}", params={"key": "ключ"}, timeout=10
+    )
+    assert resp.status_code == 404
+    webhook = requests.post(
+        f"{live_url}/api/payments/webhooks/komoju",
+        data=b"{}",
+        headers={"X-Komoju-Signature": "é" * 64, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert webhook.status_code == 401

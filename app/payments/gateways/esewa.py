@@ -131,7 +131,8 @@ class EsewaGateway:
         ):
             raise InvalidSignature("signed_field_names does not cover the response")
         expected = sign(self.secret, data, names)
-        if not hmac.compare_digest(expected, data.get("signature", "")):
+        given = data.get("signature", "")
+        if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
             raise InvalidSignature("signature does not verify")
         if data.get("product_code", self.product_code) != self.product_code:
             raise AmountMismatch("product code differs")

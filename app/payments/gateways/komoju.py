@@ -265,7 +265,9 @@ class KomojuGateway:
         given = params.get("session_id")
         if not isinstance(given, str) or not given or not ref.gateway_txn_id:
             raise InvalidSignature("missing session_id")
-        if not hmac.compare_digest(given.encode(), ref.gateway_txn_id.encode()):
+        if not hmac.compare_digest(
+            given.encode("utf-8", "replace"), ref.gateway_txn_id.encode()
+        ):
             raise InvalidSignature("session_id is not this payment's session")
         return self.fetch_status(ref)
 
@@ -275,7 +277,9 @@ class KomojuGateway:
         given = (headers.get("x-komoju-signature") or "").strip().lower()
         if not given:
             raise InvalidSignature("missing X-Komoju-Signature")
-        if not hmac.compare_digest(sign(self.webhook_secret, body), given):
+        # Bytes, not str: compare_digest refuses non-ASCII text with a TypeError.
+        expected = sign(self.webhook_secret, body).encode()
+        if not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
             raise InvalidSignature("X-Komoju-Signature does not verify")
         try:
             event = json.loads(body)

@@ -302,7 +302,9 @@ class PaysessionGateway:
         claimed = params.get("order_id")
         if not isinstance(claimed, str) or not ref.gateway_txn_id:
             raise InvalidSignature("order_id missing from the return URL")
-        if not hmac.compare_digest(claimed.encode(), ref.gateway_txn_id.encode()):
+        if not hmac.compare_digest(
+            claimed.encode("utf-8", "replace"), ref.gateway_txn_id.encode()
+        ):
             raise InvalidSignature("order_id in the return URL is not this payment's")
         return self.fetch_status(ref)
 
