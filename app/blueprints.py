@@ -43,29 +43,18 @@ SANDBOX_BLUEPRINTS = [
 
 
 def _load(module_path: str, attr: str):
-    try:
-        module = import_module(module_path)
-    except ModuleNotFoundError as exc:
-        # Domains land one issue at a time; a missing module is simply not mounted.
-        if exc.name and module_path.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, attr)
+    return getattr(import_module(module_path), attr)
 
 
 def register_all(app: Flask) -> None:
     for module_path, attr, prefix, exempt in BLUEPRINTS:
         bp = _load(module_path, attr)
-        if bp is None:
-            continue
         if exempt:
             csrf.exempt(bp)
         app.register_blueprint(bp, url_prefix=prefix)
     if app.config["GATEWAY_MODE"] == "sandbox":
         for module_path, attr, prefix in SANDBOX_BLUEPRINTS:
             bp = _load(module_path, attr)
-            if bp is None:
-                continue
             app.register_blueprint(bp, url_prefix=prefix)
     if os.environ.get("BENCH_ENDPOINTS") == "1":  # `make bench` ceilings only
         from app.bench.views import bp as bench_bp

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 _local = threading.local()
@@ -43,3 +45,13 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         deferred = getattr(_local, "deferred", False)
         conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def dialect_insert(engine: Engine, model):
+    """An INSERT that supports ON CONFLICT on the database in use.
+
+    Both PostgreSQL and SQLite (3.35+) speak `ON CONFLICT DO NOTHING RETURNING`,
+    through their own dialect constructs.
+    """
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    return insert(model)

@@ -25,5 +25,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["money"] = lambda minor, cur: display_amount(minor, cur)
     app.jinja_env.filters["amount"] = lambda minor, cur: format_amount(minor, cur)
     app.jinja_env.filters["utc"] = format_utc
-    app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.globals["GATEWAY_MODE"] = lambda: app.config["GATEWAY_MODE"]

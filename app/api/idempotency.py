@@ -13,12 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.api.models import IdempotencyKey
 from app.api.responses import ApiError
+from app.db_setup import dialect_insert
 from app.extensions import db
 
 
@@ -56,9 +55,8 @@ def run_idempotent(
     # Claim the key in one statement (INSERT .. ON CONFLICT DO NOTHING
     # RETURNING); no row back means it exists - committed, or committed by the
     # concurrent request this insert waited for - so replay it.
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     row = db.session.scalars(
-        insert(IdempotencyKey)
+        dialect_insert(db.engine, IdempotencyKey)
         .values(owner=owner, scope=scope, key=key, fingerprint=fp, response={})
         .on_conflict_do_nothing(
             index_elements=[

@@ -25,14 +25,7 @@ KIND_MODULES = {
 
 def _module(order: Order) -> ModuleType | None:
     path = KIND_MODULES.get(order.kind)
-    if path is None:
-        return None
-    try:
-        return import_module(path)
-    except ModuleNotFoundError as exc:
-        if exc.name == path:
-            return None
-        raise
+    return import_module(path) if path else None
 
 
 def paid(order: Order, late: bool) -> bool:

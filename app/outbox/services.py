@@ -8,11 +8,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, event, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.db_setup import dialect_insert
 from app.extensions import db
 from app.outbox.models import OutboxEvent
 
@@ -40,9 +39,8 @@ def emit(
     # One statement: INSERT .. ON CONFLICT (dedupe_key) DO NOTHING RETURNING.
     # An existing key - committed, or being committed by a concurrent
     # transaction (the insert waits for it) - returns no row.
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     row = db.session.scalars(
-        insert(OutboxEvent)
+        dialect_insert(db.engine, OutboxEvent)
         .values(
             topic=topic,
             payload=payload,
