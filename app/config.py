@@ -79,6 +79,9 @@ def load_config(instance_path: str) -> dict:
         ],
         "MAIL_URL": os.environ.get("MAIL_URL", f"file://{instance / 'mail'}"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Storefront <shop@storefront.test>"),
+        # Zone for deadlines and order times when neither the user nor the
+        # browser has told us theirs (an IANA name, e.g. Asia/Kathmandu).
+        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "UTC"),
         # Minutes an unpaid order (and its seat or ticket hold) lives, per method.
         "ORDER_TIMEOUT_MINUTES": _int("ORDER_TIMEOUT_MINUTES", 30),
         "PAYMENT_RETRY_BACKOFF": _int_list(

@@ -1,4 +1,5 @@
-"""Jinja filters: money with its currency, times with their zone."""
+"""Jinja set-up: the i18n filters (money, dates with their zone, labels) and a
+few globals. The API never renders through these; it keeps machine formats."""
 
 from __future__ import annotations
 
@@ -6,23 +7,23 @@ import datetime as dt
 
 from flask import Flask
 
-from app.money import display_amount, format_amount
+from app.money import format_amount
 
 
 def format_utc(value: dt.datetime | dt.date | None, with_time: bool = True) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        return (
-            value.strftime("%Y-%m-%d %H:%M UTC")
-            if with_time
-            else value.strftime("%Y-%m-%d")
-        )
-    return value.strftime("%Y-%m-%d")
+    """Kept for Python callers (back-office columns): now the reader's locale and
+    zone, with the zone named, like the `datetime` filter."""
+    from app.i18n.formatting import date_text, datetime_text
+
+    if isinstance(value, dt.datetime) and with_time:
+        return datetime_text(value)
+    return date_text(value)
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters["money"] = lambda minor, cur: display_amount(minor, cur)
+    from app import i18n
+
+    i18n.init_app(app)
     app.jinja_env.filters["amount"] = lambda minor, cur: format_amount(minor, cur)
     app.jinja_env.filters["utc"] = format_utc
     app.jinja_env.globals["GATEWAY_MODE"] = lambda: app.config["GATEWAY_MODE"]

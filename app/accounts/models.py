@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="customer")
+    # Saved display preferences; None means "follow the browser" (app.i18n).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

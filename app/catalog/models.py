@@ -63,6 +63,10 @@ class TrainingCohort(db.Model):
     seats_held: Mapped[int] = mapped_column(default=0)
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
+    # IANA zone where the cohort meets; its sessions are shown in this zone.
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="UTC", server_default="UTC"
+    )
 
     product: Mapped[Product] = relationship(back_populates="cohorts")
     sessions: Mapped[list[TrainingSession]] = relationship(
@@ -99,6 +103,10 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
+    # IANA zone of the venue (e.g. Asia/Tokyo); the event's times are shown in it.
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="UTC", server_default="UTC"
+    )
     currency: Mapped[currency]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]

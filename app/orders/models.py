@@ -58,6 +58,9 @@ class Order(db.Model):
     shipped_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
+    # The buyer's language and zone at checkout: emails about the order use them.
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

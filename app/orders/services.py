@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.extensions import db
+from app.i18n.preferences import order_preferences
 from app.orders import fulfilment
 from app.orders.models import Order, OrderItem
 from app.orders.transitions import order_transition, payment_transition
@@ -76,6 +77,7 @@ def create_order(
         promotion_id=promotion_id,
         return_url=return_url,
         expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        **order_preferences(),  # the buyer's language and zone, for emails
         # Through the relationship: one flush writes the order and its items,
         # and `order.items` is known afterwards without another query.
         items=[

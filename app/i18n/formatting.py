@@ -1,0 +1,174 @@
+"""Money, numbers, dates and zones in the reader's locale, with Babel (CLDR).
+
+One formatter per kind, used by every page and email, so a page never mixes
+`NPR 1100.00` with `NPR 1,100.00`:
+
+| locale | JPY 3000  | NPR 110000 (minor) | 2027-01-08 09:00 UTC shown in Asia/Tokyo |
+|--------|-----------|--------------------|------------------------------------------|
+| en     | ¥3,000    | NPR 1,100.00       | Fri, Jan 8, 2027, 6:00 PM Japan Time     |
+| ja     | 3,000円   | NPR 1,100.00       | 2027年1月8日(金) 18:00 JST               |
+| ne     | JPY ३,००० | रू १,१००.००         | २०२७ जनवरी ८, शुक्र, १८:०० जापान समय     |
+
+Nepali is printed the way a Nepali shop prints it: the रू sign, lakh grouping
+(CLDR's `#,##,##0.00`) and Devanagari digits (CLDR's default numbering system for
+`ne`; Babel applies the grouping but not the digits, so they are mapped here).
+Every time carries its zone's name. Stored times are naive UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
+from babel.numbers import format_currency, format_decimal
+
+from app.i18n.preferences import current_locale, current_timezone, valid_timezone
+from app.money import decimals
+
+# CLDR numbering systems whose digits Babel does not substitute itself.
+NATIVE_DIGITS = {"deva": "०१२३४५६७८९"}
+
+# (locale, currency) -> CLDR number pattern; "*" is any other currency.
+# "¤¤" prints the ISO code, a literal sign is written out.
+MONEY_PATTERNS = {
+    "en": {"JPY": "¤#,##0", "*": "¤¤ #,##0.00"},
+    "ja": {"JPY": "#,##0円", "*": "¤¤ #,##0.00"},
+    "ne": {"NPR": "रू #,##,##0.00", "*": "¤¤ #,##,##0.00"},
+}
+
+_OFFSET_ONLY = re.compile(r"^[+\-−]?\d")
+
+
+def _locale(locale: str | None) -> str:
+    return locale or current_locale()
+
+
+def native_digits(text: str, locale: str | None = None) -> str:
+    """Write the digits of `text` in the locale's own numbering system."""
+    system = Locale.parse(_locale(locale)).default_numbering_system
+    digits = NATIVE_DIGITS.get(system)
+    if not digits:
+        return text
+    return text.translate(str.maketrans("0123456789", digits))
+
+
+def money(minor: int | None, currency: str, locale: str | None = None) -> str:
+    """An amount in the currency's minor unit, as the reader's locale prints it."""
+    if minor is None:
+        return "—"
+    loc = _locale(locale)
+    code = (currency or "").upper()
+    places = decimals(code)
+    patterns = MONEY_PATTERNS.get(loc, MONEY_PATTERNS["en"])
+    pattern = patterns.get(code, patterns["*"])
+    if places == 0:
+        pattern = pattern.replace(".00", "")
+    value = Decimal(int(minor)).scaleb(-places)
+    text = format_currency(
+        value, code, format=pattern, locale=loc, currency_digits=False
+    )
+    return native_digits(text, loc)
+
+
+def number(value: int | float | Decimal | None, locale: str | None = None) -> str:
+    """A count or quantity with the locale's grouping and digits."""
+    if value is None:
+        return "—"
+    loc = _locale(locale)
+    return native_digits(format_decimal(value, locale=loc), loc)
+
+
+def _zone(zone: str | None) -> ZoneInfo:
+    return ZoneInfo(valid_timezone(zone) or current_timezone())
+
+
+def _aware(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)  # stored as naive UTC
+    return value.astimezone(zone)
+
+
+def zone_label(value: dt.datetime, zone: str | None = None, locale=None) -> str:
+    """The zone's name as readers of the locale know it: `JST`, `Nepal Time`,
+    `日本時間`, `नेपाल समय`. An abbreviation when CLDR has one for this
+    locale, else the zone's generic name, else the GMT offset."""
+    loc = _locale(locale)
+    tz = _zone(zone)
+    moment = _aware(value, tz)
+    short = babel_format_datetime(moment, "z", tzinfo=tz, locale=loc)
+    if short and not _OFFSET_ONLY.match(short):
+        return native_digits(short, loc)
+    generic = babel_format_datetime(moment, "vvvv", tzinfo=tz, locale=loc)
+    if generic and "(" not in generic:
+        return generic
+    return native_digits(
+        babel_format_datetime(moment, "ZZZZ", tzinfo=tz, locale=loc), loc
+    )
+
+
+def datetime_text(
+    value: dt.datetime | None,
+    zone: str | None = None,
+    locale: str | None = None,
+    *,
+    with_zone: bool = True,
+) -> str:
+    """`2027年1月8日(金) 18:00 JST`: the date with its weekday, the time, the zone.
+
+    `zone` is an IANA name (an event's own zone); None means the reader's zone.
+    """
+    if value is None:
+        return "—"
+    loc = _locale(locale)
+    tz = _zone(zone)
+    moment = _aware(value, tz)
+    babel_locale = Locale.parse(loc)
+    date_part = babel_format_date(
+        moment.date(), babel_locale.datetime_skeletons["yMMMEd"], locale=loc
+    )
+    time_part = babel_format_time(moment, "short", tzinfo=tz, locale=loc)
+    text = (
+        babel_locale.datetime_formats["medium"]
+        .replace("{1}", date_part)
+        .replace("{0}", time_part)
+    )
+    text = native_digits(text, loc)
+    if with_zone:
+        text = f"{text} {zone_label(value, tz.key, loc)}"
+    return text
+
+
+def time_text(value: dt.datetime | None, zone: str | None = None, locale=None) -> str:
+    """Only the time and zone, `18:00 JST`, for a second zone beside a full date."""
+    if value is None:
+        return "—"
+    loc = _locale(locale)
+    tz = _zone(zone)
+    text = babel_format_time(_aware(value, tz), "short", tzinfo=tz, locale=loc)
+    return f"{native_digits(text, loc)} {zone_label(value, tz.key, loc)}"
+
+
+def date_text(value: dt.date | dt.datetime | None, locale: str | None = None) -> str:
+    """A calendar date (a cohort's first day): `2027年1月8日(金)`."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    loc = _locale(locale)
+    pattern = Locale.parse(loc).datetime_skeletons["yMMMEd"]
+    return native_digits(babel_format_date(value, pattern, locale=loc), loc)
+
+
+def same_wall_clock(value: dt.datetime, zone_a: str | None, zone_b: str | None) -> bool:
+    """True when two zones show the same local time for this moment."""
+    if value is None:
+        return True
+    a = _aware(value, _zone(zone_a))
+    b = _aware(value, _zone(zone_b))
+    return a.utcoffset() == b.utcoffset()

@@ -1,0 +1,170 @@
+"""Words for the codes the database stores: statuses, product types, payment
+methods, konbini chains. The code stays the code (in URLs, CSS classes, the API,
+`data-*` attributes); only what a person reads is translated, at render time.
+
+An unknown code (a new status, an admin-made method) falls back to the code
+itself with spaces, or to the name stored with it, never to an error.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ORDER_STATUS = {
+    "payment_pending": _l("payment pending"),
+    "on_hold": _l("on hold"),
+    "paid": _l("paid"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+    "refunded": _l("refunded"),
+    # a paid training order reads as the enrollment it is
+    "enrolled": _l("enrolled"),
+}
+
+PAYMENT_STATUS = {
+    "created": _l("created"),
+    "pending": _l("pending"),
+    "authorized": _l("authorized"),
+    "captured": _l("captured"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+    "expired": _l("expired"),
+    "refunded": _l("refunded"),
+}
+
+ENROLLMENT_STATUS = {
+    "pending": _l("pending payment"),
+    "enrolled": _l("enrolled"),
+    "cancelled": _l("cancelled"),
+}
+
+FULFILMENT_STATUS = {
+    "processing": _l("processing"),
+    "shipped": _l("shipped"),
+    "delivered": _l("delivered"),
+    "completed": _l("completed"),
+}
+
+# Seed 003's booklet steps (the codes stay in `data-step`).
+BOOKLET_STEPS = {
+    "NEW": _l("New"),
+    "HOLD": _l("On hold"),
+    "PROCESSING": _l("Processing"),
+    "SHIPPED": _l("Shipped"),
+    "DELIVERED": _l("Delivered"),
+    "COMPLETED": _l("Completed"),
+    "FAILED": _l("Failed"),
+    "CANCELLED": _l("Cancelled"),
+    "REFUNDED": _l("Refunded"),
+}
+
+PRODUCT_TYPES = {
+    "course": _l("Course"),
+    "digital_book": _l("Digital book"),
+    "training": _l("Training"),
+    "booklet": _l("Printed booklet"),
+}
+
+PRODUCT_TYPE_GROUPS = {
+    "course": _l("Courses"),
+    "digital_book": _l("Digital books"),
+    "training": _l("Trainings"),
+    "booklet": _l("Printed booklets"),
+}
+
+ORDER_KINDS = {
+    "cart": _l("cart"),
+    "training": _l("training"),
+    "event": _l("event tickets"),
+    "service": _l("service"),
+    "booklet": _l("booklet"),
+}
+
+# Payment methods by code; a method an admin adds keeps the name it was given.
+PAYMENT_METHODS = {
+    "esewa": _l("eSewa"),
+    "komoju_card": _l("Credit card (Komoju)"),
+    "komoju_konbini": _l("Konbini (convenience store)"),
+    "paysession": _l("Card / UPI (payment session)"),
+    "bank_transfer": _l("Manual bank transfer"),
+}
+
+# Gateway message kinds and outcomes in payment timelines.
+PAYMENT_EVENT_KINDS = {
+    "redirect": _l("redirect"),
+    "webhook": _l("webhook"),
+    "status_check": _l("status check"),
+    "outbound": _l("request to the gateway"),
+    "note": _l("note"),
+}
+
+PAYMENT_EVENT_OUTCOMES = {
+    "amount_mismatch": _l("amount mismatch"),
+    "auto_approved": _l("approved automatically"),
+    "delivered_after_all": _l("delivered after all"),
+    "failure_return": _l("returned after a failure"),
+    "gateway_error": _l("gateway error"),
+    "handoff_created": _l("payment page prepared"),
+    "invalid_signature": _l("invalid signature"),
+    "manual_confirmed": _l("confirmed by hand"),
+    "needs_refund": _l("needs a refund"),
+    "order_cancelled": _l("order cancelled"),
+    "order_paid": _l("order paid"),
+    "refund_flag_cleared": _l("refund flag cleared"),
+    "refund_rejected": _l("refund rejected"),
+    "refunded": _l("refunded"),
+    "refunded_by_hand": _l("refunded by hand"),
+    "verification_exhausted": _l("verification gave up"),
+    **PAYMENT_STATUS,
+}
+
+# Komoju's `payment_details.store` values: the chains as their customers know them.
+KONBINI_STORES = {
+    "seven-eleven": _l("Seven-Eleven"),
+    "lawson": _l("Lawson"),
+    "family-mart": _l("FamilyMart"),
+    "ministop": _l("Ministop"),
+    "daily-yamazaki": _l("Daily Yamazaki"),
+    "seicomart": _l("Seicomart"),
+    "email": _l("Payment by email instructions"),
+}
+
+# Slip fields Komoju gives (see app.payments.gateways.komoju.INSTRUCTION_FIELDS).
+SLIP_FIELDS = {
+    "store": _l("Store"),
+    "receipt": _l("Payment number (receipt number)"),
+    "confirmation_code": _l("Confirmation number"),
+    "instructions_url": _l("How to pay at the store"),
+}
+
+TABLES = {
+    "order": ORDER_STATUS,
+    "payment": PAYMENT_STATUS,
+    "enrollment": ENROLLMENT_STATUS,
+    "fulfilment": FULFILMENT_STATUS,
+    "step": BOOKLET_STEPS,
+    "product_type": PRODUCT_TYPES,
+    "product_group": PRODUCT_TYPE_GROUPS,
+    "order_kind": ORDER_KINDS,
+    "event_kind": PAYMENT_EVENT_KINDS,
+    "event_outcome": PAYMENT_EVENT_OUTCOMES,
+    "store": KONBINI_STORES,
+    "slip_field": SLIP_FIELDS,
+}
+
+
+def label(code: str | None, table: str = "order", fallback: str | None = None) -> str:
+    """The reader's word for `code` in `table`; unknown codes read as themselves."""
+    if code is None:
+        return "—"
+    known = TABLES[table].get(code)
+    if known is not None:
+        return str(known)
+    return fallback if fallback else str(code).replace("_", " ")
+
+
+def method_name(code: str | None, stored_name: str | None = None) -> str:
+    """A payment method's name: translated for the shop's own methods, the name
+    an admin gave it otherwise."""
+    known = PAYMENT_METHODS.get(code or "")
+    return str(known) if known is not None else (stored_name or code or "")

@@ -1,0 +1,94 @@
+"""Wire Flask-Babel, the per-request language and zone, and the Jinja filters."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, g, request
+from flask_babel import Babel, refresh
+
+from app.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, formatting, labels
+from app.i18n.preferences import (
+    LOCALE_COOKIE,
+    current_locale,
+    current_timezone,
+    normalize_locale,
+    payment_zone,
+    select_locale,
+    set_locale_cookie,
+)
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app.i18n.views import bp
+
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _choose_language():
+        # The app context (and so Flask-Babel's cache on `g`) can outlive one
+        # request, e.g. in tests; each request chooses afresh.
+        refresh()
+        g.pop("i18n_timezone", None)
+        g.i18n_query_locale = normalize_locale(request.args.get("lang"))
+
+    @app.teardown_request
+    def _forget_language(_exc=None):
+        # Nothing chosen for this request may leak into work done after it in
+        # the same app context (a job run in-process, the next test request).
+        refresh()
+        g.pop("i18n_timezone", None)
+
+    @app.after_request
+    def _remember_language(response):
+        chosen = g.get("i18n_query_locale")
+        if chosen and request.cookies.get(LOCALE_COOKIE) != chosen:
+            set_locale_cookie(response, chosen)
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
+        return response
+
+    env = app.jinja_env
+    env.filters.update(
+        money=formatting.money,
+        number=formatting.number,
+        datetime=formatting.datetime_text,
+        time=formatting.time_text,
+        date=formatting.date_text,
+        zone_label=formatting.zone_label,
+        label=labels.label,
+        method_name=labels.method_name,
+        payment_zone=payment_zone,
+    )
+    env.tests["same_wall_clock"] = formatting.same_wall_clock
+    env.globals.update(
+        current_locale=current_locale,
+        current_timezone=current_timezone,
+        language_links=language_links,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+
+
+def language_links() -> list[dict[str, str | bool]]:
+    """The switch: this page again with `?lang=` for each language (a plain GET
+    link, so it works without JavaScript and changes nothing but the cookie)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    links = []
+    for code in SUPPORTED_LOCALES:
+        query = urlencode([*args, ("lang", code)])
+        links.append(
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES[code],
+                "url": f"{request.path}?{query}",
+                "current": code == current_locale(),
+            }
+        )
+    return links
