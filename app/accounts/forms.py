@@ -1,20 +1,39 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TelField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    phone = TelField("Phone", validators=[Optional(), Length(max=32)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(8, 200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(8, 200)]
+    )
 
 
 class LoginForm(FlaskForm):
     # No format check here: an existing account must always be able to log in.
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[Optional(), Length(max=80)])
+    name = StringField(_l("Token name"), validators=[Optional(), Length(max=80)])
+
+
+class PreferencesForm(FlaskForm):
+    """Saved language and zone; empty means "follow this browser"."""
+
+    locale = SelectField(_l("Language"), validators=[Optional()])
+    timezone = SelectField(_l("Time zone"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        from app.i18n.choices import language_choices, timezone_choices
+
+        super().__init__(*args, **kwargs)
+        self.locale.choices = language_choices()
+        self.timezone.choices = timezone_choices()

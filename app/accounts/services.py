@@ -111,3 +111,20 @@ def revoke_token(user: User, token_id: int) -> bool:
         return False
     token.revoked_at = utcnow()
     return True
+
+
+def set_preferences(user: User, locale: str | None, timezone: str | None) -> None:
+    """Save (or, when empty, forget) the user's language and time zone.
+
+    Values outside the supported languages or the zone database are refused, so
+    the selectors never meet anything they cannot use.
+    """
+    from app.i18n.preferences import normalize_locale, valid_timezone
+
+    chosen_locale = normalize_locale(locale) if locale else None
+    chosen_zone = valid_timezone(timezone) if timezone else None
+    if (locale and chosen_locale is None) or (timezone and chosen_zone is None):
+        raise ServiceError("VALIDATION_ERROR", "Unknown language or time zone.", 400)
+    user.locale = chosen_locale
+    user.timezone = chosen_zone
+    db.session.flush()

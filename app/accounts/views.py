@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
-from app.accounts.forms import LoginForm, RegisterForm, TokenForm
+from app.accounts.forms import LoginForm, PreferencesForm, RegisterForm, TokenForm
 from app.accounts.models import User
 from app.extensions import db, limiter, login_manager
+from app.i18n.preferences import set_locale_cookie
 from app.services_errors import ServiceError
 from app.urls import safe_next
 
@@ -82,9 +83,32 @@ def account():
         db.session.commit()
         flash("Token created. Copy it now: it is shown only once.", "success")
     tokens = [t for t in current_user.tokens if t.revoked_at is None]
-    return render_template(
-        "accounts/account.html", form=form, tokens=tokens, new_token=new_token
+    prefs_form = PreferencesForm(
+        formdata=None,
+        locale=current_user.locale or "",
+        timezone=current_user.timezone or "",
     )
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        prefs_form=prefs_form,
+        tokens=tokens,
+        new_token=new_token,
+    )
+
+
+@bp.post("/account/preferences")
+@login_required
+def preferences():
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose a language and time zone from the lists.")
+    services.set_preferences(current_user, form.locale.data, form.timezone.data)
+    db.session.commit()
+    response = redirect(url_for("accounts.account") + "#preferences")
+    if current_user.locale:
+        set_locale_cookie(response, current_user.locale)
+    return response
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -8,6 +8,7 @@ from the posted form by `ticket_requests`, and validated with the API's rules in
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, HiddenField, RadioField, StringField, TelField
@@ -19,15 +20,15 @@ from app.events.services import MAX_PER_TYPE, Attendee, TicketRequest
 
 class EventCheckoutForm(FlaskForm):
     customer_name = StringField(
-        "Your name", validators=[DataRequired(), Length(max=120)]
+        _l("Your name"), validators=[DataRequired(), Length(max=120)]
     )
     customer_email = EmailField(
-        "Your email", validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Your email"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     customer_phone = TelField(
-        "Phone (optional)", validators=[Optional(), Length(max=32)]
+        _l("Phone (optional)"), validators=[Optional(), Length(max=32)]
     )
-    method = RadioField("Pay with", validators=[DataRequired()], choices=[])
+    method = RadioField(_l("Pay with"), validators=[DataRequired()], choices=[])
     form_token = HiddenField()
 
 

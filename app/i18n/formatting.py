@@ -29,7 +29,7 @@ from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency, format_decimal
 
 from app.i18n.preferences import current_locale, current_timezone, valid_timezone
-from app.money import decimals
+from app.money import decimals, parse_amount
 
 # CLDR numbering systems whose digits Babel does not substitute itself.
 NATIVE_DIGITS = {"deva": "०१२३४५६७८९"}
@@ -74,6 +74,43 @@ def money(minor: int | None, currency: str, locale: str | None = None) -> str:
         value, code, format=pattern, locale=loc, currency_digits=False
     )
     return native_digits(text, loc)
+
+
+def money_parts(currency: str, locale: str | None = None) -> dict[str, str | int]:
+    """What a script needs to print amounts exactly like `money` (the ticket
+    total on the event page): sign before and after, places, grouping, digits."""
+    loc = _locale(locale)
+    places = decimals(currency)
+    sample = money(0, currency, loc)
+    zero = native_digits("0", loc)
+    start, end = sample.index(zero), sample.rindex(zero)
+    system = Locale.parse(loc).default_numbering_system
+    patterns = MONEY_PATTERNS.get(loc, MONEY_PATTERNS["en"])
+    pattern = patterns.get((currency or "").upper(), patterns["*"])
+    return {
+        "prefix": sample[:start],
+        "suffix": sample[end + 1 :],
+        "places": places,
+        "grouping": "lakh" if "#,##,##0" in pattern else "thousands",
+        "digits": NATIVE_DIGITS.get(system, "0123456789"),
+    }
+
+
+def money_amount(text: str | None, currency: str, locale: str | None = None) -> str:
+    """An amount in the API's form (`"2500.00"`) printed like `money`."""
+    if text is None:
+        return "—"
+    return money(parse_amount(text, currency), currency, locale)
+
+
+def address_text(address: dict | None) -> str:
+    """A shipping address on one line, in the order the buyer typed its parts."""
+    if not address:
+        return "—"
+    parts = [address.get("name"), address.get("line1"), address.get("line2")]
+    place = " ".join(p for p in (address.get("postcode"), address.get("city")) if p)
+    parts += [place, address.get("country")]
+    return ", ".join(str(p) for p in parts if p)
 
 
 def number(value: int | float | Decimal | None, locale: str | None = None) -> str:

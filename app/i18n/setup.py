@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Flask, g, request
 from flask_babel import Babel, refresh
 
+from app.db import utcnow
 from app.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, formatting, labels
 from app.i18n.preferences import (
     LOCALE_COOKIE,
@@ -56,8 +57,11 @@ def init_app(app: Flask) -> None:
         return response
 
     env = app.jinja_env
+    env.policies["ext.i18n.trimmed"] = True  # msgids without layout whitespace
     env.filters.update(
         money=formatting.money,
+        money_amount=formatting.money_amount,
+        address=formatting.address_text,
         number=formatting.number,
         datetime=formatting.datetime_text,
         time=formatting.time_text,
@@ -72,23 +76,28 @@ def init_app(app: Flask) -> None:
         current_locale=current_locale,
         current_timezone=current_timezone,
         language_links=language_links,
+        money_parts=formatting.money_parts,
+        now_label=lambda: formatting.zone_label(utcnow()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
 
 
-def language_links() -> list[dict[str, str | bool]]:
+def language_links(keep_query: bool = True) -> list[dict[str, str | bool]]:
     """The switch: this page again with `?lang=` for each language (a plain GET
-    link, so it works without JavaScript and changes nothing but the cookie)."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    links = []
-    for code in SUPPORTED_LOCALES:
-        query = urlencode([*args, ("lang", code)])
-        links.append(
-            {
-                "code": code,
-                "name": LANGUAGE_NAMES[code],
-                "url": f"{request.path}?{query}",
-                "current": code == current_locale(),
-            }
-        )
-    return links
+    link, so it works without JavaScript and changes nothing but the cookie).
+
+    Links are relative (`?…`), so a page never prints its own path; an error
+    page passes `keep_query=False` and looks the same whatever was asked for.
+    """
+    args = []
+    if keep_query:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return [
+        {
+            "code": code,
+            "name": LANGUAGE_NAMES[code],
+            "url": "?" + urlencode([*args, ("lang", code)]),
+            "current": code == current_locale(),
+        }
+        for code in SUPPORTED_LOCALES
+    ]

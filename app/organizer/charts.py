@@ -1,8 +1,9 @@
 """A sales-per-day bar chart drawn on the server as plain SVG (no JS, no libraries).
 
 Geometry is computed here; every piece of text that reaches the SVG is escaped.
-Amounts stay integers in the minor unit; labels are rendered per currency with
-`app.money`, so yen shows no decimals and rupees show paisa only where they exist.
+Amounts stay integers in the minor unit; labels are rendered in the reader's
+locale with `app.i18n.formatting` (the same money format as the rest of the page),
+so yen shows no decimals and rupees show paisa only where they exist.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from app.money import decimals, display_amount
+from app.i18n.formatting import money, native_digits, number, zone_label
+from app.money import decimals
 
 WIDTH = 720
 HEIGHT = 260
@@ -43,7 +47,7 @@ def nice_step(max_major: int, ticks: int = TICKS) -> int:
 
 def _label(minor: int, currency: str) -> str:
     """Axis label: whole major units with separators (gridlines are round)."""
-    return f"{minor // 10 ** decimals(currency):,}"
+    return number(minor // 10 ** decimals(currency))
 
 
 def sales_chart(points: list[DayPoint], currency: str, title: str) -> Markup:
@@ -63,9 +67,15 @@ def sales_chart(points: list[DayPoint], currency: str, title: str) -> Markup:
     top_value = step_minor * TICKS
     total = sum(p.amount for p in points)
     summary = (
-        f"{title}: {display_amount(total, currency)} over {len(points)} days"
+        ngettext(
+            "%(title)s: %(amount)s over %(num)s day",
+            "%(title)s: %(amount)s over %(num)s days",
+            len(points),
+            title=title,
+            amount=money(total, currency),
+        )
         if total
-        else f"{title}: no sales in this period"
+        else _("%(title)s: no sales in this period", title=title)
     )
 
     out: list[str] = [
@@ -107,10 +117,10 @@ def sales_chart(points: list[DayPoint], currency: str, title: str) -> Markup:
         if point.amount > 0:
             h = max(plot_h * point.amount / top_value, 1.0)
             y = TOP + plot_h - h
-            orders = f"{point.orders} order{'s' if point.orders != 1 else ''}"
+            orders = ngettext("%(num)s order", "%(num)s orders", point.orders)
             tip = (
                 f"{point.day.isoformat()}: "
-                f"{display_amount(point.amount, currency)} ({orders})"
+                f"{money(point.amount, currency)} ({native_digits(orders)})"
             )
             out.append(
                 f'<rect class="bar" data-day="{point.day.isoformat()}" '
@@ -123,17 +133,18 @@ def sales_chart(points: list[DayPoint], currency: str, title: str) -> Markup:
             out.append(
                 f'<text class="x-label" x="{cx:.1f}" y="{TOP + plot_h + 16}" '
                 f'text-anchor="middle" fill="#667085">'
-                f"{escape(point.day.strftime('%m-%d'))}</text>"
+                f"{escape(native_digits(point.day.strftime('%m-%d')))}</text>"
             )
+    axis = _("Date paid (%(zone)s)", zone=zone_label(dt.datetime(2000, 1, 1), "UTC"))
     out.append(
         f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-        f'fill="#667085">Date paid (UTC)</text>'
+        f'fill="#667085">{escape(axis)}</text>'
     )
     if not total:
         out.append(
             f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2:.1f}" '
             f'text-anchor="middle" fill="#667085" font-size="14">'
-            f"No sales in this period</text>"
+            f"{escape(_('No sales in this period'))}</text>"
         )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - built from escaped parts only

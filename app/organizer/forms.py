@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.i18n.labels import label
 from app.orders.states import ORDER_STATUSES
 
 # Not an order status: paid orders flagged "paid but cannot be delivered".
@@ -20,22 +24,24 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(
-        "Status",
-        choices={"": "Any status"}
-        | {s: s.replace("_", " ") for s in ORDER_STATUSES}
-        | {NEEDS_REFUND: "paid, needs a refund"},
-        default="",
-        validators=[Optional()],
-    )
+    status = SelectField(_l("Status"), default="", validators=[Optional()])
     q = StringField(
-        "Search",
+        _l("Search"),
         validators=[Optional(), Length(max=120)],
-        render_kw={"placeholder": "Name, email or order id"},
+        render_kw={"placeholder": _l("Name, email or order id")},
     )
     page = IntegerField(
-        "Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)]
+        _l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=100000)]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request: the labels are in the reader's language.
+        self.status.choices = (
+            [SelectChoice("", _("Any status"))]
+            + [SelectChoice(s, label(s, "order")) for s in ORDER_STATUSES]
+            + [SelectChoice(NEEDS_REFUND, _("paid, needs a refund"))]
+        )
 
     def values(self) -> tuple[str, str, int]:
         return (
@@ -54,7 +60,10 @@ class ResendForm(FlaskForm):
     double submit of the same form books it only once."""
 
     nonce = HiddenField(
-        validators=[DataRequired(), Regexp(r"^[0-9a-f]{16}$", message="Reload.")]
+        validators=[
+            DataRequired(),
+            Regexp(r"^[0-9a-f]{16}$", message=_l("Reload the page and try again.")),
+        ]
     )
 
     @classmethod
@@ -66,7 +75,7 @@ class ResendForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     reason = StringField(
-        "Reason (shown in the payment timeline)",
+        _l("Reason (shown in the payment timeline)"),
         validators=[Optional(), Length(max=200)],
-        default="refunded by organizer",
+        default=_l("refunded by organizer"),
     )

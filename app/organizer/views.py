@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -64,7 +65,7 @@ def dashboard():
         summaries=summaries,
         totals=services.sales_totals(summaries),
         charts=_charts(
-            series, {e.currency for e in events}, "Sales per day, last 30 days"
+            series, {e.currency for e in events}, _("Sales per day, last 30 days")
         ),
     )
 
@@ -79,7 +80,7 @@ def event(event_id: int):
         "organizer/event.html",
         event=event,
         summary=summary,
-        charts=_charts(series, {event.currency}, "Sales per day, last 30 days"),
+        charts=_charts(series, {event.currency}, _("Sales per day, last 30 days")),
     )
 
 

@@ -4,9 +4,11 @@ content for enrolled users, and my enrollments."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
+from app.i18n.formatting import date_text, datetime_text, number
 from app.payments import methods
 from app.services_errors import ServiceError
 from app.training import services
@@ -27,12 +29,24 @@ def _method_choices(product) -> list[tuple[str, str]]:
 def _fill_choices(form: EnrollForm, product) -> None:
     cohorts = services.open_cohorts(product)
     form.cohort.choices = [
-        (c.id, f"{c.name} ({c.starts_on:%Y-%m-%d}, {max(c.seats_left, 0)} seats left)")
+        (
+            c.id,
+            ngettext(
+                "%(cohort)s (%(start)s, %(left)s seat left)",
+                "%(cohort)s (%(start)s, %(left)s seats left)",
+                max(c.seats_left, 0),
+                cohort=c.name,
+                start=date_text(c.starts_on),
+                left=number(max(c.seats_left, 0)),
+            ),
+        )
         for c in cohorts
     ]
+    # Sessions in the cohort's own zone, named (e.g. "18:00 Nepal Time").
     form.session.choices = {
         c.name: [
-            (s.id, f"{s.title} — {s.starts_at:%Y-%m-%d %H:%M} UTC") for s in c.sessions
+            (s.id, f"{s.title} — {datetime_text(s.starts_at, c.timezone)}")
+            for s in c.sessions
         ]
         for c in cohorts
     }

@@ -1,5 +1,7 @@
 // Event pages: attendee rows follow the chosen quantities, the order page refreshes
 // itself while the payment is open, and the printable page has a print button.
+// Words and number formats come from the page (data-* attributes written by the
+// server in the reader's language), so this file holds no text of its own.
 (function () {
   "use strict";
 
@@ -11,12 +13,27 @@
     var total = document.getElementById("ticket-total");
     var hint = document.getElementById("attendees-hint");
 
+    var native = function (text) {
+      var digits = (total && total.dataset.digits) || "0123456789";
+      return text.replace(/[0-9]/g, function (c) { return digits.charAt(parseInt(c, 10)); });
+    };
+
+    // Same output as the server's money filter: sign, grouping, native digits.
     var formatTotal = function (minor) {
-      var places = parseInt(total.dataset.places || "0", 10);
-      var value = minor / Math.pow(10, places);
-      return total.dataset.currency + " " + value.toLocaleString("en-US", {
-        minimumFractionDigits: places, maximumFractionDigits: places
-      });
+      var d = total.dataset;
+      var places = parseInt(d.places || "0", 10);
+      var whole = Math.floor(minor / Math.pow(10, places)).toString();
+      var frac = places ? (minor % Math.pow(10, places)).toString() : "";
+      while (frac.length < places) { frac = "0" + frac; }
+      var grouped = whole;
+      if (d.grouping === "lakh" && whole.length > 3) {
+        var head = whole.slice(0, -3);
+        grouped = head.replace(/\B(?=(\d{2})+(?!\d))/g, ",") + "," + whole.slice(-3);
+      } else {
+        grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      }
+      var text = native(grouped + (places ? "." + frac : ""));
+      return (d.prefix || "") + text + (d.suffix || "");
     };
 
     var update = function () {
@@ -39,9 +56,13 @@
       });
       if (total) { total.textContent = count ? formatTotal(sum) : "—"; }
       if (hint) {
-        hint.textContent = count
-          ? "One name and email per ticket (" + count + (count === 1 ? " ticket)." : " tickets).")
-          : "Choose a quantity above, then fill in who is coming.";
+        if (!count) {
+          hint.textContent = hint.dataset.hintNone;
+        } else if (count === 1) {
+          hint.textContent = hint.dataset.hintOne;
+        } else {
+          hint.textContent = hint.dataset.hintMany.replace("{n}", native(String(count)));
+        }
       }
     };
     selects.forEach(function (s) { s.addEventListener("change", update); });

@@ -1,24 +1,21 @@
 // Poll the order until it leaves payment_pending, then show what comes next.
+// Status words and messages come from the page's data-label-* / data-message-*
+// attributes, written by the server in the reader's language.
 (function () {
   var box = document.getElementById("result");
   if (!box) { return; }
   var orderId = box.dataset.orderId;
   var key = box.dataset.key;
-  var messages = {
-    paid: box.dataset.kind === "training" ? "Payment received: you are enrolled." : "Payment received. Thank you!",
-    on_hold: "Waiting for your payment at the store (see the instructions on your order page).",
-    failed: "The payment did not go through. You can try again.",
-    cancelled: "This order was cancelled.",
-    refunded: "This order was refunded."
-  };
+  function text(kind, status) {
+    return box.getAttribute("data-" + kind + "-" + status);
+  }
   function show(status) {
     box.dataset.status = status;
     var badge = document.getElementById("order-status");
-    // A paid training order means the customer is enrolled: say so.
-    var label = (box.dataset.kind === "training" && status === "paid") ? "enrolled" : status;
-    badge.textContent = label.replace("_", " ");
+    badge.textContent = text("label", status) || status.replace("_", " ");
     badge.className = "status status-" + status;
-    if (messages[status]) { document.getElementById("status-message").textContent = messages[status]; }
+    var message = text("message", status);
+    if (message) { document.getElementById("status-message").textContent = message; }
     document.querySelectorAll("[data-show-when]").forEach(function (el) {
       el.hidden = el.dataset.showWhen !== status;
     });

@@ -53,7 +53,7 @@ def test_event_page_lists_types_prices_and_seats(shop, live_url, db):
     db.session.commit()
     page = requests.get(f"{live_url}/events/{shop.event.id}", timeout=10)
     assert page.status_code == 200
-    assert "JPY 3,000" in page.text and "JPY 8,000" in page.text
+    assert "¥3,000" in page.text and "¥8,000" in page.text
     general = re.search(
         rf'<select name="qty-{shop.general.id}".*?</select>', page.text, re.S
     )

@@ -52,9 +52,9 @@ def test_dashboard_shows_sold_seats_left_and_total_sales(client, world):
     assert _cell(row, "seats-left") == "8"
 
     # 6,000 + 8,000 + 3,000 + 8,000 (paid 40 days ago); the refund is not a sale.
-    assert '<strong class="total-sales" data-currency="JPY">JPY 25,000</strong>' in body
-    assert '<strong class="sales-total">JPY 25,000</strong>' in body
-    assert "refunded JPY 3,000" in body
+    assert '<strong class="total-sales" data-currency="JPY">¥25,000</strong>' in body
+    assert '<strong class="sales-total">¥25,000</strong>' in body
+    assert "refunded ¥3,000" in body
     assert "1 awaiting payment" in body
     assert 'id="tickets-sold">5<' in body
     assert world.event_b.title not in body
@@ -73,13 +73,13 @@ def test_chart_has_one_bar_per_day_with_sales(client, world):
         bars = re.findall(r'<rect class="bar" data-day="([\d-]+)"', svg)
         # Two days with sales inside the 30-day window (the 40-day-old one is not).
         assert sorted(bars) == sorted([today.isoformat(), three_days_ago.isoformat()])
-        assert f"<title>{today.isoformat()}: JPY 6,000 (1 order)</title>" in svg
-        assert (
-            f"<title>{three_days_ago.isoformat()}: JPY 11,000 (2 orders)</title>" in svg
-        )
+        assert f"<title>{today.isoformat()}: ¥6,000 (1 order)</title>" in svg
+        assert f"<title>{three_days_ago.isoformat()}: ¥11,000 (2 orders)</title>" in svg
         assert 'class="y-label"' in svg and 'class="x-label"' in svg
         assert today.strftime("%m-%d") in svg
-        assert "<script" not in body.lower()
+        # The chart needs no script; the only one is the site-wide zone probe.
+        site_wide = '<script src="/static/js/tz.js" defer></script>'
+        assert "<script" not in body.replace(site_wide, "").lower()
 
 
 def test_sales_per_day_counts_paid_orders_of_the_event_only(world, db):
@@ -101,7 +101,7 @@ def test_event_page_shows_vacancies_and_chart(client, world):
     assert "sold out" in _cell(row, "seats-left")
     assert _cell(_row(body, world.types_a[0].id), "seats-left") == "100"
     assert '<figure class="chart" data-currency="JPY">' in body
-    assert "JPY 80,000" in body
+    assert "¥80,000" in body
 
 
 def test_dashboard_without_sales_draws_an_empty_chart(client, world):
@@ -110,7 +110,7 @@ def test_dashboard_without_sales_draws_an_empty_chart(client, world):
     assert "No sales in this period" in body
     assert '<rect class="bar"' not in body
     assert "none yet" not in body  # an event exists, its total is zero
-    assert "JPY 0" in body
+    assert "¥0" in body
 
 
 def test_chart_is_currency_aware_and_escapes_text():

@@ -98,7 +98,7 @@ def test_order_page_shows_items_attendees_codes_and_timeline(client, world, db):
     body = client.get(f"/organizer/orders/{order.id}").get_data(as_text=True)
 
     assert order.public_id in body and "Hanako Sato" in body
-    assert "Type 0</td><td>2</td>" in body and "JPY 14,000" in body
+    assert "Type 0</td><td>2</td>" in body and "¥14,000" in body
     assert sorted(re.findall(r'<code class="ticket-code">(\w+)</code>', body)) == codes
     assert len(codes) == 3
     assert "Hanako Sato 2" in body  # attendee names

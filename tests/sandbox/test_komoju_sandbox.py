@@ -299,7 +299,7 @@ def test_hosted_page_offers_the_session_payment_types(live_url, client):
 
     html = client.get(f"{SANDBOX}/sessions/{session['id']}").get_data(as_text=True)
 
-    assert "JPY 1,200" in html
+    assert "¥1,200" in html
     for button in (
         "komoju-credit_card-capture",
         "komoju-credit_card-decline",
