@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format reliability bench clean
+.PHONY: run test lint format messages reliability bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,20 @@ lint: $(VENV)/.dev-deps
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Translations (docs/i18n.md): extract every string marked with _() / {% trans %},
+# merge new and changed ones into the ja and ne catalogs (they arrive untranslated
+# or fuzzy, and the suite fails until a translator fills them in), then compile
+# the .mo files the app reads. The .mo files are committed, so a fresh clone
+# speaks Japanese and Nepali without this step.
+messages: $(VENV)/.dev-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output --width=88 --project=storefront --version=0.1.0 \
+	  --copyright-holder=Storefront --msgid-bugs-address=shop@storefront.test \
+	  -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+	  --width=88 --ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 # Every fault and race scenario (including the slow ones) on SQLite and on the
 # PostgreSQL/Redis services, then the table in docs/reliability.md.

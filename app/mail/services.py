@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
 from app.extensions import db
+from app.i18n.preferences import rendering_for
 from app.mail.models import EmailLog
 from app.outbox.services import emit
 
@@ -48,13 +49,28 @@ def handle_send_email(
     template: str,
     context: dict[str, Any],
 ) -> str:
-    """Outbox handler for `email.send`."""
+    """Outbox handler for `email.send`.
+
+    Rendered in the recipient's language and zone (saved with the order at
+    checkout), not in whatever the job or the current request happens to use.
+    """
     context = _load_context(template, context)
-    subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-    body = render_template(f"mail/{template}.txt", **context)
-    html = render_template(f"mail/{template}.html", **context)
+    locale, zone = recipient_preferences(context)
+    with rendering_for(locale, zone):
+        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+        body = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
     attachments = context.pop("_attachments", [])
     return send_once(dedupe_key, to, subject, body, html, attachments)
+
+
+def recipient_preferences(context: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The language and zone to write in: an explicit `locale`/`timezone` in the
+    context, else the order's (the buyer's at checkout)."""
+    order = context.get("order")
+    locale = context.get("locale") or getattr(order, "locale", None)
+    zone = context.get("timezone") or getattr(order, "timezone", None)
+    return locale, zone
 
 
 def _load_context(template: str, context: dict[str, Any]) -> dict[str, Any]:
