@@ -85,9 +85,7 @@ class _Markup(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
-            if name in VISIBLE_ATTRIBUTES:
-                self.texts.append(value)
-            elif (
+            if name in VISIBLE_ATTRIBUTES or (
                 name == "value"
                 and tag == "input"
                 and (values.get("type") or "").lower() in BUTTON_INPUTS
