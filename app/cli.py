@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.extensions import db
 
+TOKYO = "Asia/Tokyo"
+KATHMANDU = "Asia/Kathmandu"  # UTC+05:45
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo logins are printed on purpose
 DEMO_USERS = [
     ("customer@example.com", "Demo Customer", "customer", "+9779800000001"),
@@ -149,8 +152,8 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
     training = product(
         "fullstack-bootcamp",
         type="training",
-        title="Full-stack Bootcamp",
-        description="Six weeks of live, instructor-led training.",
+        title="Full-stack Bootcamp (Kathmandu)",
+        description="Six weeks of live, instructor-led training in Kathmandu.",
         price=250000,
         currency="NPR",
         validity_days=120,
@@ -163,6 +166,7 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
             capacity=20,
             starts_on=today + dt.timedelta(days=30),
             ends_on=today + dt.timedelta(days=72),
+            timezone=KATHMANDU,
         )
         small = TrainingCohort(
             product_id=training.id,
@@ -170,11 +174,13 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
             capacity=3,
             starts_on=today + dt.timedelta(days=45),
             ends_on=today + dt.timedelta(days=87),
+            timezone=KATHMANDU,
         )
         db.session.add_all([spring, small])
         db.session.flush()
         for cohort in (spring, small):
-            start = dt.datetime.combine(cohort.starts_on, dt.time(12, 15))
+            # 18:00 in Kathmandu (UTC+05:45) is 12:15 UTC.
+            start = local_to_utc(cohort.starts_on, dt.time(18, 0), KATHMANDU)
             for week, title in enumerate(
                 [
                     "Orientation and tooling",
@@ -192,8 +198,9 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
                 )
 
     if not db.session.scalar(select(Event).where(Event.slug == "tokyo-dev-meetup")):
-        starts = dt.datetime.combine(
-            utcnow().date() + dt.timedelta(days=40), dt.time(9, 0)
+        # Doors at 18:00 in Tokyo (09:00 UTC), eight hours of talks.
+        starts = local_to_utc(
+            utcnow().date() + dt.timedelta(days=40), dt.time(18, 0), TOKYO
         )
         event = Event(
             organizer_id=users["organizer"].id,
@@ -202,7 +209,8 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
             description="Talks and networking for web developers.",
             venue="Shibuya Hall, Tokyo",
             starts_at=starts,
-            ends_at=starts + dt.timedelta(hours=8),
+            ends_at=starts + dt.timedelta(hours=4),
+            timezone=TOKYO,
             currency="JPY",
         )
         db.session.add(event)
@@ -217,6 +225,8 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
                 ),
             ]
         )
+
+    _set_demo_zones(Event, TrainingCohort, training)
 
     if not db.session.scalar(select(Promotion).where(Promotion.code == "WELCOME10")):
         db.session.add(
@@ -234,6 +244,24 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
         )
     db.session.commit()
     return [(email, DEMO_PASSWORD, role) for email, _n, role, _p in DEMO_USERS]
+
+
+def local_to_utc(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
+    """A wall-clock time in `zone` as the naive UTC the database stores."""
+    local = dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _set_demo_zones(event_model, cohort_model, training) -> None:
+    """Demo data loaded before events and cohorts had zones gets them now."""
+    event = db.session.scalar(
+        select(event_model).where(event_model.slug == "tokyo-dev-meetup")
+    )
+    if event is not None and event.timezone == "UTC":
+        event.timezone = TOKYO
+    for cohort in training.cohorts:
+        if cohort.timezone == "UTC":
+            cohort.timezone = KATHMANDU
 
 
 def register_commands(app: Flask) -> None:

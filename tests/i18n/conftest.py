@@ -1,0 +1,1 @@
+from tests.events.conftest import shop  # noqa: F401 - the JPY event and buyer
