@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request
 from flask_babel import Babel, refresh
+from jinja2 import pass_context
 
 from app.db import utcnow
 from app.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, formatting, labels
@@ -58,20 +59,28 @@ def init_app(app: Flask) -> None:
 
     env = app.jinja_env
     env.policies["ext.i18n.trimmed"] = True  # msgids without layout whitespace
+    # Locale-dependent filters must run at render time: Jinja folds a filter on
+    # a literal (`'paid'|label('order')`, `0|number`) into a constant when it
+    # compiles the template, which would freeze the first reader's language.
     env.filters.update(
-        money=formatting.money,
-        money_amount=formatting.money_amount,
-        address=formatting.address_text,
-        number=formatting.number,
-        datetime=formatting.datetime_text,
-        time=formatting.time_text,
-        date=formatting.date_text,
-        zone_label=formatting.zone_label,
-        label=labels.label,
-        method_name=labels.method_name,
-        payment_zone=payment_zone,
+        {
+            name: _per_render(func)
+            for name, func in {
+                "money": formatting.money,
+                "money_amount": formatting.money_amount,
+                "address": formatting.address_text,
+                "number": formatting.number,
+                "datetime": formatting.datetime_text,
+                "time": formatting.time_text,
+                "date": formatting.date_text,
+                "zone_label": formatting.zone_label,
+                "label": labels.label,
+                "method_name": labels.method_name,
+                "payment_zone": payment_zone,
+            }.items()
+        }
     )
-    env.tests["same_wall_clock"] = formatting.same_wall_clock
+    env.tests["same_wall_clock"] = _per_render(formatting.same_wall_clock)
     env.globals.update(
         current_locale=current_locale,
         current_timezone=current_timezone,
@@ -80,6 +89,18 @@ def init_app(app: Flask) -> None:
         now_label=lambda: formatting.zone_label(utcnow()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
+
+
+def _per_render(func):
+    """Wrap a filter or test so Jinja never evaluates it at compile time (only
+    `pass_context` functions are exempt from constant folding)."""
+
+    @pass_context
+    def call(_context, *args, **kwargs):
+        return func(*args, **kwargs)
+
+    call.__doc__ = func.__doc__
+    return call
 
 
 def language_links(keep_query: bool = True) -> list[dict[str, str | bool]]:

@@ -104,3 +104,17 @@ def test_money_parts_let_a_script_print_the_same_money(app):
     }
     assert money_parts("JPY", "ja")["suffix"] == "円"
     assert money_parts("JPY", "en")["prefix"] == "¥"
+
+
+def test_filters_on_literals_follow_the_reader_not_the_first_render(app):
+    """Jinja folds filters on constants at compile time unless told not to; the
+    first reader's language must not stick to a cached template."""
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string(
+        "{{ 'paid'|label('order') }} {{ 1000|number }} {{ 300|money('JPY') }}"
+    )
+    with force_locale("ja"):
+        assert template.render() == "支払い済み 1,000 300円"
+    with force_locale("ne"):
+        assert template.render() == "भुक्तानी भयो १,००० JPY ३००"
