@@ -60,10 +60,11 @@ def register_error_handlers(app: Flask) -> None:
             code = HTTP_CODES.get(status, "HTTP_ERROR")
             message = exc.description or code
             return fail(code, message, status)
+        # Werkzeug's stock descriptions are English; the page's own translated
+        # text says the same, so only a specific description is shown.
+        message = None if exc.description == type(exc).description else exc.description
         return (
-            render_template(
-                "errors/error.html", status=status, message=exc.description
-            ),
+            render_template("errors/error.html", status=status, message=message),
             status,
         )
 

@@ -45,17 +45,18 @@ FULFILMENT_STATUS = {
     "completed": _l("completed"),
 }
 
-# Seed 003's booklet steps (the codes stay in `data-step`).
+# Seed 003's booklet steps. English shows the seed's own status names (the codes
+# also stay in `data-step`); other languages translate them.
 BOOKLET_STEPS = {
-    "NEW": _l("New"),
-    "HOLD": _l("On hold"),
-    "PROCESSING": _l("Processing"),
-    "SHIPPED": _l("Shipped"),
-    "DELIVERED": _l("Delivered"),
-    "COMPLETED": _l("Completed"),
-    "FAILED": _l("Failed"),
-    "CANCELLED": _l("Cancelled"),
-    "REFUNDED": _l("Refunded"),
+    "NEW": _l("NEW"),
+    "HOLD": _l("HOLD"),
+    "PROCESSING": _l("PROCESSING"),
+    "SHIPPED": _l("SHIPPED"),
+    "DELIVERED": _l("DELIVERED"),
+    "COMPLETED": _l("COMPLETED"),
+    "FAILED": _l("FAILED"),
+    "CANCELLED": _l("CANCELLED"),
+    "REFUNDED": _l("REFUNDED"),
 }
 
 PRODUCT_TYPES = {

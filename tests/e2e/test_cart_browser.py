@@ -26,7 +26,7 @@ def test_new_user_buys_two_items_with_esewa(page, factory, worker, db):
         page.click("text=Add to cart")
         page.wait_for_url("**/cart")
     assert page.locator("[data-cart-item]").count() == 2
-    assert "NPR 1300.00" in page.inner_text("[data-testid=subtotal]")
+    assert "NPR 1,300.00" in page.inner_text("[data-testid=subtotal]")
 
     page.check("input[value=esewa]")
     page.click("#checkout-submit")

@@ -42,7 +42,7 @@ def test_guest_buys_two_tickets_with_konbini(page, factory, worker, db, smtp_sin
     assert page.locator("fieldset[data-attendee]:visible").count() == 0
     fill_tickets(page, general, 2, "Friend")
     assert page.locator("fieldset[data-attendee]:visible").count() == 2
-    assert page.inner_text("#ticket-total") == "JPY 6,000"
+    assert page.inner_text("#ticket-total") == "¥6,000"
     page.fill("input[name=customer_name]", "Guest Buyer")
     page.fill("input[name=customer_email]", "guest@example.com")
     page.check("#method-komoju_konbini")
