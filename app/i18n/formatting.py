@@ -181,6 +181,43 @@ def datetime_text(
     return text
 
 
+# How each locale joins the two ends of a time range.
+RANGE_SEPARATORS = {"ja": "～"}
+
+
+def datetime_range(
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    zone: str | None = None,
+    locale: str | None = None,
+) -> str:
+    """`2027年1月9日(土) 18:00～22:00 JST`: one date when both ends fall on the
+    same day in `zone`, the zone named once."""
+    if start is None or end is None:
+        return datetime_text(start or end, zone, locale)
+    loc = _locale(locale)
+    tz = _zone(zone)
+    first, last = _aware(start, tz), _aware(end, tz)
+    separator = RANGE_SEPARATORS.get(loc, " – ")
+    label = zone_label(end, tz.key, loc)
+    if first.date() != last.date():
+        opening = datetime_text(start, tz.key, loc, with_zone=False)
+        return f"{opening}{separator}{datetime_text(end, tz.key, loc)}"
+    babel_locale = Locale.parse(loc)
+    date_part = babel_format_date(
+        first.date(), babel_locale.datetime_skeletons["yMMMEd"], locale=loc
+    )
+    times = separator.join(
+        babel_format_time(t, "short", tzinfo=tz, locale=loc) for t in (first, last)
+    )
+    text = (
+        babel_locale.datetime_formats["medium"]
+        .replace("{1}", date_part)
+        .replace("{0}", times)
+    )
+    return f"{native_digits(text, loc)} {label}"
+
+
 def time_text(value: dt.datetime | None, zone: str | None = None, locale=None) -> str:
     """Only the time and zone, `18:00 JST`, for a second zone beside a full date."""
     if value is None:

@@ -48,11 +48,27 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
 
 
+@functools.cache
+def _aliases() -> dict[str, str]:
+    from babel.core import get_global
+
+    return dict(get_global("zone_aliases"))
+
+
 def valid_timezone(value: object) -> str | None:
-    """The zone name if zoneinfo knows it (e.g. `Asia/Kathmandu`), else None."""
+    """The zone's current IANA name if zoneinfo knows it, else None.
+
+    Old names browsers still report (Chromium says `Asia/Katmandu`) are read as
+    the name people know (`Asia/Kathmandu`), using CLDR's alias table.
+    """
     if not isinstance(value, str) or len(value) > 64 or not _ZONE_NAME.match(value):
         return None
-    return value if value in _known_zones() else None
+    if value not in _known_zones():
+        return None
+    current = _aliases().get(value, value)
+    if current.startswith("Etc/") or current not in _known_zones():
+        return value  # "UTC" stays UTC
+    return current
 
 
 def _saved(attribute: str) -> str | None:

@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
                 "address": formatting.address_text,
                 "number": formatting.number,
                 "datetime": formatting.datetime_text,
+                "datetime_range": formatting.datetime_range,
                 "time": formatting.time_text,
                 "date": formatting.date_text,
                 "zone_label": formatting.zone_label,

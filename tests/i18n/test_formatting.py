@@ -118,3 +118,19 @@ def test_filters_on_literals_follow_the_reader_not_the_first_render(app):
         assert template.render() == "支払い済み 1,000 300円"
     with force_locale("ne"):
         assert template.render() == "भुक्तानी भयो १,००० JPY ३००"
+
+
+def test_ranges_name_the_day_once_when_it_is_one_day(app):
+    from app.i18n.formatting import datetime_range
+
+    end = MOMENT + dt.timedelta(hours=4)
+    assert datetime_range(MOMENT, end, "Asia/Tokyo", "ja") == (
+        "2027年1月8日(金) 18:00～22:00 JST"
+    )
+    assert datetime_range(MOMENT, end, "Asia/Kathmandu", "ne") == (
+        "२०२७ जनवरी ८, शुक्र, १४:४५ – १८:४५ नेपाल समय"
+    )
+    overnight = MOMENT + dt.timedelta(hours=8)
+    assert datetime_range(MOMENT, overnight, "Asia/Tokyo", "ja") == (
+        "2027年1月8日(金) 18:00～2027年1月9日(土) 2:00 JST"
+    )
