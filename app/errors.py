@@ -36,20 +36,21 @@ def wants_json() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
+    # `str(exc.message)`: a message may be a lazy gettext string, translated
+    # here into the request's language; `exc.code` never changes.
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         db.session.rollback()
-        return fail(exc.code, exc.message, exc.status, exc.details)
+        return fail(exc.code, str(exc.message), exc.status, exc.details)
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         db.session.rollback()
+        message = str(exc.message)
         if wants_json():
-            return fail(exc.code, exc.message, exc.status, exc.details)
+            return fail(exc.code, message, exc.status, exc.details)
         return (
-            render_template(
-                "errors/error.html", status=exc.status, message=exc.message
-            ),
+            render_template("errors/error.html", status=exc.status, message=message),
             exc.status,
         )
 
