@@ -223,7 +223,7 @@ def test_status_follows_the_gateway(app, live_url):
 
 
 def test_terminated_expired_and_unknown_orders(app, live_url):
-    from app.sandbox import paysession_store
+    from app.sandbox.paysession import store as paysession_store
 
     gateway, ref, _session = start(app)
     requests.patch(

@@ -15,7 +15,7 @@ from app.mail.models import EmailLog
 from app.orders.models import Order
 from app.outbox.models import OutboxEvent
 from app.payments.models import Payment, PaymentEvent
-from app.sandbox import paysession_store
+from app.sandbox.paysession import store as paysession_store
 from tests.rpc.conftest import SERVICE, checkout, order_request, set_mode
 
 SUCCESS = {"message": "Payment successful", "code": "200", "status": "success"}
@@ -44,7 +44,7 @@ def webhook_jobs(redis_client):
 
 
 def post_webhook(url: str, body: str, secret: str, at_ms: int | None = None):
-    from app.sandbox.paysession_store import sign
+    from app.sandbox.paysession.wire import sign
 
     timestamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
     return requests.post(
@@ -450,7 +450,7 @@ def test_forged_tampered_and_stale_webhooks_change_nothing(
         requests.post(url, data=body, timeout=10),  # unsigned
     ]
     ts = str(now_ms)
-    from app.sandbox.paysession_store import sign
+    from app.sandbox.paysession.wire import sign
 
     cases.append(
         requests.post(

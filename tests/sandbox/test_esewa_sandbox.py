@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from app.sandbox import esewa
+from app.sandbox.esewa import signing
 
 SECRET = "8gBm/:&EnhH.1/q"
 RESPONSE_NAMES = (
@@ -137,7 +137,7 @@ def status_query(live_url: str, uuid: str, total: str, product_code="EPAYTEST"):
     ids=["V1", "V2", "V7", "V8"],
 )
 def test_gateway_test_vectors(message, expected):
-    assert esewa.sign(message, SECRET) == expected
+    assert signing.sign(message, SECRET) == expected
 
 
 def test_signing_message_follows_signed_field_names_order():
@@ -149,8 +149,8 @@ def test_signing_message_follows_signed_field_names_order():
         "product_code": "EPAYTEST",
         "signed_field_names": RESPONSE_NAMES,
     }
-    message = esewa.signing_message(fields, RESPONSE_NAMES)
-    assert esewa.sign(message, SECRET) == (
+    message = signing.signing_message(fields, RESPONSE_NAMES)
+    assert signing.sign(message, SECRET) == (
         "62GcfZTmVkzhtUeh+QJ1AqiJrjoWWGof3U+eTPTZ7fA="
     )
 
@@ -166,7 +166,7 @@ def test_signing_message_follows_signed_field_names_order():
     ],
 )
 def test_callback_amount_prints_one_decimal_for_whole_amounts(posted, echoed):
-    assert esewa.callback_amount(posted) == echoed
+    assert signing.callback_amount(posted) == echoed
 
 
 # --- form ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from rq.registry import ScheduledJobRegistry
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from app.sandbox.komoju import sign
+from app.sandbox.komoju.webhooks import sign
 from tests.conftest import free_port
 
 SANDBOX = "/_sandbox/komoju"

@@ -24,7 +24,9 @@ import requests
 from rq import Queue
 from werkzeug.serving import make_server
 
-from app.sandbox import paysession, paysession_store
+from app.sandbox import paysession
+from app.sandbox.paysession import store as paysession_store
+from app.sandbox.paysession import wire
 
 SECRET = "cfsk_demo_secret"
 HEADERS = {
@@ -153,17 +155,15 @@ def test_signature_matches_the_published_vector():
     assert expected_signature("1704090605000", VECTOR_BODY.encode()) == (
         VECTOR_SIGNATURE
     )
-    signed = paysession_store.sign(SECRET, "1704090605000", VECTOR_BODY)
+    signed = wire.sign(SECRET, "1704090605000", VECTOR_BODY)
     assert signed == VECTOR_SIGNATURE
-    assert paysession_store.verify(SECRET, "1704090605000", VECTOR_BODY, signed)
-    assert not paysession_store.verify(
-        SECRET, "1704090605001", VECTOR_BODY, VECTOR_SIGNATURE
-    )
+    assert wire.verify(SECRET, "1704090605000", VECTOR_BODY, signed)
+    assert not wire.verify(SECRET, "1704090605001", VECTOR_BODY, VECTOR_SIGNATURE)
 
 
 def test_serializer_reproduces_the_vector_bytes_with_decimal_amounts():
     parsed = json.loads(VECTOR_BODY, parse_float=Decimal)
-    assert paysession_store.dumps(parsed) == VECTOR_BODY
+    assert wire.dumps(parsed) == VECTOR_BODY
 
 
 # --- orders API -------------------------------------------------------------

@@ -63,6 +63,12 @@ class PaymentRequest:
     customer_phone: str = ""
     customer_id: str = ""
     expires_at: dt.datetime | None = None
+    # The buyer's language for the gateway's own pages ("en", "ja", ...);
+    # a gateway that does not speak it falls back to English.
+    locale: str = "en"
+    # Limit the gateway's page to these methods, in the gateway's own codes
+    # (e.g. "cc", "upi"); empty means every method the gateway offers.
+    payment_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,11 @@ class GatewayResult:
     approve_by: dt.datetime | None = None  # e.g. konbini slip deadline
     instructions: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Money given back so far at the gateway (minor units), when it reports it.
+    # A partial refund leaves the status CAPTURED with this above zero.
+    amount_refunded: int | None = None
+    # The gateway's id for the newest refund, e.g. after `refund()`.
+    refund_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,5 +146,11 @@ class PaymentGateway(Protocol):
         ...
 
     def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
-        """Give money back; GatewayRejected if the gateway has no refund API."""
+        """Give `amount` (minor units, all or part of what is left) back.
+
+        Returns the payment's state afterwards: REFUNDED once nothing is left;
+        a gateway that reports partial refunds (KOMOJU) answers CAPTURED with
+        `amount_refunded` after a partial one. GatewayRejected if the gateway
+        has no refund API or refuses the amount.
+        """
         ...

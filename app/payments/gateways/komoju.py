@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -52,6 +53,8 @@ SLIP_TYPES = frozenset({"konbini", "bank_transfer", "pay_easy"})
 INSTRUCTION_FIELDS = ("store", "confirmation_code", "receipt", "instructions_url")
 MAX_SESSION_SECONDS = 86400  # KOMOJU's maximum session lifetime
 MIN_SESSION_SECONDS = 300
+# The languages of KOMOJU's hosted page (gateways.md 2.2); others get English.
+LOCALES = frozenset({"ja", "en", "ko"})
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -100,17 +103,33 @@ def payment_result(payment: dict[str, Any], session_id: str | None) -> GatewayRe
             for name in INSTRUCTION_FIELDS
             if details.get(name) not in (None, "")
         }
+    refunded = _int(payment.get("amount_refunded"))
+    message = f"payment {raw_status}".strip()
+    if status == CAPTURED and refunded:
+        # A partial refund keeps the payment captured (gateways.md 2.4).
+        message = f"payment captured, {refunded} refunded"
     return GatewayResult(
         status=status,
         amount=amount,
         currency=payment.get("currency"),
         gateway_txn_id=payment.get("session") or session_id,
         reference=payment.get("id"),
-        message=f"payment {raw_status}".strip(),
+        message=message,
         approve_by=deadline if status == AUTHORIZED else None,
         instructions=instructions,
         raw=payment,
+        amount_refunded=refunded,
+        refund_reference=_newest_refund_id(payment),
     )
+
+
+def _newest_refund_id(payment: dict[str, Any]) -> str | None:
+    refunds = payment.get("refunds")
+    if not isinstance(refunds, list) or not refunds:
+        return None
+    newest = refunds[-1]
+    refund_id = newest.get("id") if isinstance(newest, dict) else None
+    return refund_id if isinstance(refund_id, str) else None
 
 
 def session_result(session: dict[str, Any]) -> GatewayResult:
@@ -120,17 +139,7 @@ def session_result(session: dict[str, Any]) -> GatewayResult:
     state = session.get("status")
     if state == "completed" and isinstance(payment, dict):
         result = payment_result(payment, session_id)
-        return GatewayResult(
-            status=result.status,
-            amount=result.amount,
-            currency=result.currency,
-            gateway_txn_id=session_id,
-            reference=result.reference,
-            message=result.message,
-            approve_by=result.approve_by,
-            instructions=result.instructions,
-            raw=session,
-        )
+        return replace(result, gateway_txn_id=session_id, raw=session)
     if state == "cancelled":
         status, message = CANCELLED, "session cancelled"
     elif session.get("expired"):
@@ -208,8 +217,8 @@ class KomojuGateway:
             "amount": request.amount,
             "currency": request.currency,
             "return_url": request.success_url,
-            "payment_types": [request.method],
-            "default_locale": "en",
+            "payment_types": list(request.payment_methods) or [request.method],
+            "default_locale": request.locale if request.locale in LOCALES else "en",
             "payment_data": {"external_order_num": request.external_order_num},
         }
         if request.customer_email and "@" in request.customer_email:
@@ -315,6 +324,12 @@ class KomojuGateway:
         )
 
     def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
+        """Refund all or part of a captured payment (`amount` in minor units).
+
+        KOMOJU answers with the payment: `refunded` once nothing is left, else
+        still `captured` with `amount_refunded` raised. `amount` in the result
+        is what this call gave back; `refund_reference` is the new refund's id.
+        """
         if not ref.gateway_reference:
             raise GatewayRejected("This attempt has no KOMOJU payment to refund.")
         status, data = self._call(
@@ -323,15 +338,22 @@ class KomojuGateway:
         if status >= 400:
             raise GatewayRejected(self._error_text(status, data))
         result = payment_result(data, ref.gateway_txn_id)
-        return GatewayResult(
-            status=result.status,
+        return replace(
+            result,
             amount=amount,
-            currency=result.currency,
             gateway_txn_id=ref.gateway_txn_id,
-            reference=result.reference,
             message=f"refunded {amount}; payment {data.get('status')}",
-            raw=data,
         )
+
+    def cancel_payment(self, ref: PaymentRef) -> GatewayResult:
+        """Cancel a payment whose money has not moved (a konbini slip not yet
+        paid, a card not yet captured). GatewayRejected once it has moved."""
+        if not ref.gateway_reference:
+            raise GatewayRejected("This attempt has no KOMOJU payment to cancel.")
+        status, data = self._call("POST", f"/payments/{ref.gateway_reference}/cancel")
+        if status >= 400:
+            raise GatewayRejected(self._error_text(status, data))
+        return payment_result(data, ref.gateway_txn_id)
 
     # --- beyond the contract (used by the event checkout) -----------------------
 

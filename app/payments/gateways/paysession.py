@@ -219,6 +219,8 @@ class PaysessionGateway:
         meta = {"return_url": request.success_url}
         if request.notify_url:
             meta["notify_url"] = request.notify_url
+        if request.payment_methods:
+            meta["payment_methods"] = ",".join(request.payment_methods)
         body: dict[str, Any] = {
             "order_id": order_id,
             "order_amount": to_major(request.amount, request.currency),
