@@ -15,13 +15,8 @@ from rq import Worker
 
 from app import create_app
 from app.extensions import db
-from app.jobs import (
-    QUEUE_NAMES,
-    TOPIC_HANDLERS,
-    get_queue,
-    resolve,
-    schedule_maintenance,
-)
+from app.jobs import QUEUE_NAMES, get_queue
+from app.outbox.relay import schedule_maintenance
 
 
 class AppWorker(Worker):
@@ -42,16 +37,14 @@ class AppWorker(Worker):
 def warm_up(app) -> None:
     """Start-up work every forked horse would otherwise repeat for each job.
 
-    Import the topic handlers, configure the mappers and compile the mail
-    templates once in the parent; then freeze the heap so the garbage collector
-    of each horse leaves the inherited objects alone (a full collection in a
+    Configure the mappers and compile the mail templates once in the parent (the
+    topic handlers are imported with the app, by `app.composition`); then freeze
+    the heap so the garbage collector of each horse leaves the inherited objects alone (a full collection in a
     fresh fork walks - and copies - the whole parent heap; `make bench` measured
     it at about half the CPU of an `order.payment_success` job).
     """
     from sqlalchemy.orm import configure_mappers
 
-    for path in TOPIC_HANDLERS.values():
-        resolve(path)
     configure_mappers()
     loader = app.jinja_env.loader
     for name in loader.list_templates() if loader else []:

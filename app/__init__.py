@@ -9,7 +9,18 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from app import (
+    models,  # noqa: F401 - every table, for metadata and migrations
+    redis_conn,
+)
+from app.cli import register_commands
+from app.composition import wire
 from app.config import check_production_settings, load_config
+from app.db_setup import configure_engine
+from app.errors import register_error_handlers
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.security import register_security
+from app.templating import register_filters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,13 +43,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_converters(app)
     register_extensions(app)
-    register_models()
-    register_blueprints(app)
-    register_errors(app)
-    register_cli(app)
-    register_template_helpers(app)
-    from app.security import register_security
-
+    wire(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_filters(app)
     register_security(app)
     return app
 
@@ -57,9 +65,6 @@ def register_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import redis_conn
-    from app.extensions import csrf, db, limiter, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
@@ -83,35 +88,4 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     with app.app_context():
-        from app.db_setup import configure_engine
-
         configure_engine(db.engine)
-
-
-def register_models() -> None:
-    """Import every domain's models so metadata and migrations see all tables."""
-    from app import models  # noqa: F401
-
-
-def register_blueprints(app: Flask) -> None:
-    from app.blueprints import register_all
-
-    register_all(app)
-
-
-def register_errors(app: Flask) -> None:
-    from app.errors import register_error_handlers
-
-    register_error_handlers(app)
-
-
-def register_cli(app: Flask) -> None:
-    from app.cli import register_commands
-
-    register_commands(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    from app.templating import register_filters
-
-    register_filters(app)

@@ -303,6 +303,6 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("maintenance")
     def maintenance():
         """Run one maintenance tick now (relay the outbox, clean old rows)."""
-        from app.jobs import maintenance_tick
+        from app.outbox.relay import maintenance_tick
 
         click.echo(maintenance_tick(reschedule=False))

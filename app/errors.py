@@ -8,8 +8,8 @@ from flask import Flask, render_template, request
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api.responses import ApiError, fail
 from app.extensions import db
+from app.http.responses import fail
 from app.services_errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,6 @@ def wants_json() -> bool:
 def register_error_handlers(app: Flask) -> None:
     # `str(exc.message)`: a message may be a lazy gettext string, translated
     # here into the request's language; `exc.code` never changes.
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        db.session.rollback()
-        return fail(exc.code, str(exc.message), exc.status, exc.details)
-
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         db.session.rollback()

@@ -2,7 +2,6 @@
 
 from app.accounts.models import ApiToken, MerchantKey, User
 from app.admin.models import AuditLog
-from app.api.models import IdempotencyKey
 from app.cart.models import Cart, CartItem
 from app.catalog.models import (
     Event,
@@ -13,6 +12,7 @@ from app.catalog.models import (
 )
 from app.downloads.models import DownloadCounter
 from app.events.models import Ticket
+from app.http.models import IdempotencyKey
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
 from app.orders.models import Order, OrderItem

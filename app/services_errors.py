@@ -1,8 +1,9 @@
 """Errors raised by services: a stable code, a message for people, an HTTP status.
 
-Views do not translate them: the error handler renders a flash-style page for
-browsers and a ResponseDto for API clients, and the request's transaction is
-rolled back, so a refused request changes nothing.
+The one error class of the app: services, API parsing and authentication all
+raise it. Views do not translate it: the error handler (`app.errors`) renders a
+page for browsers and a ResponseDto for API clients (/api/, /rpc/), and the
+request's transaction is rolled back, so a refused request changes nothing.
 """
 
 from __future__ import annotations

@@ -277,7 +277,7 @@ class Bench:
 
     def _jobs_since(self, since) -> dict:
         """Per topic: how long the outbox jobs booked since `since` ran."""
-        from app.jobs import outbox_job_id
+        from app.outbox.relay import outbox_job_id
 
         with self.conn() as conn:
             rows = conn.execute(
@@ -329,7 +329,7 @@ class Bench:
     def _payment_jobs(self, name: str, argv=None) -> dict:
         """Enqueue `self.jobs` order.payment_success jobs whose payments are
         COMPLETE at the sandbox, run one burst worker on them, time them."""
-        from app.jobs import enqueue_event, outbox_job_id
+        from app.outbox.relay import enqueue_event, outbox_job_id
 
         app = self.app()
         with self.conn() as conn:
@@ -360,7 +360,8 @@ class Bench:
 
     def fig5(self) -> None:
         from app.bench.jobs import empty_job
-        from app.jobs import JOB_RETRY, get_queue
+        from app.jobs import get_queue
+        from app.outbox.relay import TRANSPORT_RETRY
 
         log(f"figure 5: worker throughput, {self.jobs} jobs of each kind")
         self._drain()
@@ -372,7 +373,7 @@ class Bench:
                 jobs = [
                     queue.enqueue(
                         empty_job,
-                        retry=JOB_RETRY,
+                        retry=TRANSPORT_RETRY,
                         failure_ttl=7 * 24 * 3600,
                         description="bench empty job",
                     )

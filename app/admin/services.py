@@ -17,11 +17,12 @@ from app.extensions import db
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
-from app.orders.transitions import order_transition, payment_transition
+from app.orders.transitions import order_transition
 from app.outbox.models import OutboxEvent
 from app.outbox.services import redrive
+from app.payments.audit import log_event
 from app.payments.models import Payment
-from app.payments.services import log_event
+from app.payments.transitions import payment_transition
 from app.services_errors import Conflict, NotFound, ServiceError
 
 SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "order_key"})
@@ -130,7 +131,7 @@ def _flagged(order_id: int, flagged: bool = True) -> Order:
 
 def refund_via_gateway(order_id: int, reason: str, flagged: bool = True) -> None:
     """Refund the whole order through its gateway (`refund_order`)."""
-    from app.payments.services import refund_order
+    from app.payments.refunds import refund_order
 
     _flagged(order_id, flagged)
     refund_order(order_id, reason or "needs_refund resolved by staff")

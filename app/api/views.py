@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app.accounts import services as accounts
-from app.api.auth import api_user
-from app.api.parsing import field, json_body
-from app.api.responses import ApiError, ok
 from app.catalog import services as catalog
 from app.extensions import db, limiter
+from app.http.auth import api_user
+from app.http.parsing import field, json_body
+from app.http.responses import ok
+from app.services_errors import ServiceError
 
 bp = Blueprint("api", __name__)
 
@@ -39,7 +40,7 @@ def token():
         field(body, "email", str), field(body, "password", str)
     )
     if user is None:
-        raise ApiError("INVALID_CREDENTIALS", "Email or password is wrong.", 401)
+        raise ServiceError("INVALID_CREDENTIALS", "Email or password is wrong.", 401)
     raw = accounts.issue_token(user)
     db.session.commit()
     return ok({"token": raw, "tokenType": "Bearer", "userId": user.id})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.api.auth import api_user
-from app.api.idempotency import respond_idempotent
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
-from app.api.parsing import field, json_body, positive_id
 from app.booklets.services import checkout_booklet
 from app.checkout.order_key import payment_response
 from app.extensions import limiter
+from app.http.auth import api_user
+from app.http.idempotency import respond_idempotent
+from app.http.parsing import field, json_body, positive_id
 
 bp = Blueprint("booklets_api", __name__)
 

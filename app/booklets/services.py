@@ -15,20 +15,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm.util import identity_key
-
 from app.accounts.models import User
+from app.booklets.states import SEED_STEPS, seed_status as seed_label, shipping_label
 from app.catalog.models import Product
+from app.conditional import guarded_update
 from app.extensions import db
 from app.mail.services import queue_email
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
-from app.orders.states import IllegalTransition, next_fulfilment_status
+from app.orders.shipping_states import (
+    SHIPPING_PROGRESS,
+    IllegalTransition,
+    ShippingStatus,
+    next_fulfilment_status,
+)
+from app.orders.states import OrderStatus, is_paid
 from app.orders.transitions import shipping_transition
 from app.payments import methods
+from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
-from app.payments.services import initiate_payment
 from app.services_errors import Conflict, NotFound, ServiceError
 
 MAX_QUANTITY = 20
@@ -146,33 +151,18 @@ def take_stock(product_id: int, quantity: int) -> bool:
 
     A product without a stock count (None) is not limited.
     """
-    result = db.session.execute(
-        update(Product)
-        .where(
-            Product.id == product_id,
-            (Product.stock.is_(None)) | (Product.stock >= quantity),
-        )
-        .values(stock=Product.stock - quantity)
-        .execution_options(synchronize_session=False)
+    return guarded_update(
+        Product,
+        product_id,
+        (Product.stock.is_(None)) | (Product.stock >= quantity),
+        stock=Product.stock - quantity,
     )
-    _expire(product_id)
-    return result.rowcount == 1
 
 
 def restore_stock(product_id: int, quantity: int) -> None:
-    db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock.is_not(None))
-        .values(stock=Product.stock + quantity)
-        .execution_options(synchronize_session=False)
+    guarded_update(
+        Product, product_id, Product.stock.is_not(None), stock=Product.stock + quantity
     )
-    _expire(product_id)
-
-
-def _expire(product_id: int) -> None:
-    product = db.session.identity_map.get(identity_key(Product, product_id))
-    if product is not None:
-        db.session.expire(product)
 
 
 # --- shipping ------------------------------------------------------------------
@@ -187,13 +177,11 @@ _MISSING_STEP = {
 }
 
 
-_RANK = {"processing": 1, "shipped": 2, "delivered": 3, "completed": 4}
-
 
 def _describe(order: Order) -> str:
     if order.fulfilment_status:
         return order.fulfilment_status
-    return "paid, but no stock was taken" if order.status == "paid" else "unpaid"
+    return "paid, but no stock was taken" if is_paid(order.status) else "unpaid"
 
 
 def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
@@ -201,13 +189,18 @@ def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
         raise NotFound("ORDER_NOT_FOUND", "No such order.")
-    verb = {"ship": "shipped", "deliver": "delivered", "complete": "completed"}[event]
+    reached = {
+        "ship": ShippingStatus.SHIPPED,
+        "deliver": ShippingStatus.DELIVERED,
+        "complete": ShippingStatus.COMPLETED,
+    }[event]
+    verb = str(reached)
     if order.kind != "booklet":
         raise Conflict(
             "NOTHING_TO_SHIP",
             f"Order {order.public_id} has no printed goods; there is nothing to ship.",
         )
-    if order.status != "paid":
+    if not is_paid(order.status):
         state = order.status.replace("_", " ")
         raise Conflict(
             "ORDER_NOT_PAID",
@@ -219,7 +212,8 @@ def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
         next_fulfilment_status(order.fulfilment_status, event)
     except IllegalTransition:
         current = _describe(order)
-        if _RANK.get(order.fulfilment_status, 0) >= _RANK[verb]:
+        progress = SHIPPING_PROGRESS.get(order.fulfilment_status, 0)
+        if progress >= SHIPPING_PROGRESS[reached]:
             reason = f"it is already {current}"
         else:
             reason = _MISSING_STEP[event].format(current=current)
@@ -269,31 +263,16 @@ def mark_completed(order_id: int) -> Order:
 
 # --- seed 003's steps, for the order page ----------------------------------------
 
-SEED_STEPS = ("NEW", "HOLD", "PROCESSING", "SHIPPED", "DELIVERED", "COMPLETED")
-
-
 def seed_status(order: Order) -> str:
     """The order's seed 003 status label."""
-    if order.status == "payment_pending":
-        return "NEW"
-    if order.status == "on_hold":
-        return "HOLD"
-    if order.status == "failed":
-        return "FAILED"
-    if order.status in ("cancelled", "refunded"):
-        return order.status.upper()
-    return {
-        "shipped": "SHIPPED",
-        "delivered": "DELIVERED",
-        "completed": "COMPLETED",
-    }.get(order.fulfilment_status or "", "PROCESSING")
+    return seed_label(order.status, order.fulfilment_status)
 
 
 def seed_steps(order: Order) -> list[dict[str, Any]]:
     """Each step of NEW -> HOLD -> PROCESSING -> SHIPPED -> DELIVERED -> COMPLETED
     as done / current / todo / skipped, with its time where known."""
     current = seed_status(order)
-    held = order.status == "on_hold" or any(
+    held = order.status == OrderStatus.ON_HOLD or any(
         p.gateway == "manual" or p.approve_by is not None for p in order.payments
     )
     times = {
@@ -308,13 +287,7 @@ def seed_steps(order: Order) -> list[dict[str, Any]]:
     elif current == "FAILED":
         reached = 0
     elif order.paid_at is not None:
-        reached = SEED_STEPS.index(
-            {
-                "completed": "COMPLETED",
-                "delivered": "DELIVERED",
-                "shipped": "SHIPPED",
-            }.get(order.fulfilment_status or "", "PROCESSING")
-        )
+        reached = SEED_STEPS.index(shipping_label(order.fulfilment_status))
     else:
         reached = 0
     steps = []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.api.auth import api_user
-from app.api.parsing import field, json_body, positive_id
-from app.api.responses import ok
 from app.cart import services
 from app.extensions import db
+from app.http.auth import api_user
+from app.http.parsing import field, json_body, positive_id
+from app.http.responses import ok
 
 bp = Blueprint("cart_api", __name__)
 

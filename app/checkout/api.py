@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.api.auth import api_user
-from app.api.idempotency import respond_idempotent
-from app.api.parsing import field, json_body
 from app.checkout.services import checkout_cart, checkout_response
 from app.extensions import limiter
+from app.http.auth import api_user
+from app.http.idempotency import respond_idempotent
+from app.http.parsing import field, json_body
 
 bp = Blueprint("checkout_api", __name__)
 

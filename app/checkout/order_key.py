@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from app.api.auth import api_user
-from app.api.idempotency import respond_idempotent
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
-from app.api.parsing import field, json_body
 from app.extensions import limiter
+from app.http.auth import api_user
+from app.http.idempotency import respond_idempotent
+from app.http.parsing import field, json_body
 from app.orders.models import Order
 from app.orders.services import get_order_for
 from app.payments import methods
+from app.payments.handoff import init_response, initiate_payment
 from app.payments.models import Payment
-from app.payments.services import init_response, initiate_payment
 
 bp = Blueprint("order_key_api", __name__)
 

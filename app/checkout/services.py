@@ -9,8 +9,8 @@ from app.money import format_amount
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
 from app.payments import methods
+from app.payments.handoff import init_response, initiate_payment
 from app.payments.models import Payment
-from app.payments.services import init_response, initiate_payment
 from app.promotions.services import PricedLine, apply_promotion
 from app.services_errors import ServiceError
 from app.urls import return_url_allowed

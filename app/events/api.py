@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Blueprint
 
-from app.api.auth import api_user
-from app.api.idempotency import respond_idempotent
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
-from app.api.parsing import field, json_body, positive_id
-from app.api.responses import ApiError
 from app.events import services
 from app.extensions import limiter
-from app.payments.services import init_response
+from app.http.auth import api_user
+from app.http.idempotency import respond_idempotent
+from app.http.parsing import field, json_body, positive_id
+from app.payments.handoff import init_response
+from app.services_errors import ServiceError
 
 bp = Blueprint("events_api", __name__)
 
@@ -22,8 +22,8 @@ LINE_FIELDS = {"ticketTypeId", "quantity", "attendees"}
 ATTENDEE_FIELDS = {"name", "email"}
 
 
-def _bad(message: str, details: dict[str, str]) -> ApiError:
-    return ApiError("VALIDATION_ERROR", message, 400, details)
+def _bad(message: str, details: dict[str, str]) -> ServiceError:
+    return ServiceError("VALIDATION_ERROR", message, 400, details)
 
 
 def _text(value: Any, where: str, limit: int) -> str:

@@ -22,8 +22,8 @@ from app.extensions import db
 from app.orders.models import Order, OrderItem
 from app.orders.services import LineItem, can_view, create_order
 from app.payments import methods
+from app.payments.handoff import initiate_payment
 from app.payments.models import Payment, PaymentMethod
-from app.payments.services import initiate_payment
 from app.services_errors import Conflict, NotFound, ServiceError
 
 MAX_PER_TYPE = 10
@@ -338,7 +338,7 @@ def settle_return(order: Order) -> bool:
     as the redirect event's outcome; a session is only given up after KOMOJU
     confirms it can no longer be paid.
     """
-    from app.orders.services import cancel_order
+    from app.payments.cancellation import cancel_order
     from app.payments.gateways.base import GatewayError, GatewayRejected
     from app.payments.gateways.registry import get_gateway
     from app.payments.models import PaymentEvent

@@ -14,8 +14,6 @@ import secrets
 import segno
 from markupsafe import Markup
 
-from app.mail.context import context_builder
-
 CODE_BYTES = 10  # 80 bits -> 16 base32 characters
 
 
@@ -43,9 +41,9 @@ def qr_data_uri(code: str) -> str:
     return "data:image/png;base64," + base64.b64encode(qr_png(code)).decode()
 
 
-@context_builder("tickets")
-def _tickets_email(ctx: dict) -> None:
-    """The tickets, the event and one QR PNG per ticket (attached)."""
+def tickets_email_context(ctx: dict) -> None:
+    """The `tickets` email: the tickets, the event and one QR PNG per ticket
+    (attached)."""
     from app.events.services import event_of, tickets_of
 
     order = ctx.get("order")

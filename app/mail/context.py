@@ -1,46 +1,43 @@
-"""Turn the ids stored in an `email.send` event into objects for the template."""
+"""Turn the ids stored in an `email.send` event into objects for the template.
+
+An email is rendered when it is sent, from live data. Which objects stand behind
+an id (`order_id` -> the order, `payment_id` -> the attempt) and what a template
+needs on top (tickets, a training session) is supplied by the domains that own
+them: `app.composition` installs the loaders, so mail imports no domain.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
-from app.extensions import db
+# Adds objects to the template context in place (may read ids already there).
+ContextLoader = Callable[[dict[str, Any]], None]
+
+_EXTENSION = "storefront.mail_context"
+
+
+@dataclass(frozen=True)
+class MailContext:
+    loaders: Sequence[ContextLoader] = ()  # run for every email, in order
+    per_template: Mapping[str, ContextLoader] = field(default_factory=dict)
+
+
+def install(app: Flask, context: MailContext) -> None:
+    """Called once by `app.composition.wire`."""
+    app.extensions[_EXTENSION] = context
 
 
 def build_context(template: str, context: dict[str, Any]) -> dict[str, Any]:
-    from app.orders.models import Order
-
     ctx = dict(context)
     ctx["base_url"] = current_app.config["PUBLIC_BASE_URL"]
-    order_id = ctx.get("order_id")
-    if order_id is not None:
-        order = db.session.get(Order, order_id)
-        ctx["order"] = order
-        if order is not None:
-            ctx["order_url"] = (
-                f"{ctx['base_url']}/orders/{order.public_id}?key={order.order_key}"
-            )
-    payment_id = ctx.get("payment_id")
-    if payment_id is not None:
-        from app.payments.models import Payment
-
-        ctx["payment"] = db.session.get(Payment, payment_id)
-    extra = _EXTRA.get(template)
+    installed: MailContext = current_app.extensions.get(_EXTENSION, MailContext())
+    for loader in installed.loaders:
+        loader(ctx)
+    extra = installed.per_template.get(template)
     if extra is not None:
         extra(ctx)
     return ctx
-
-
-_EXTRA: dict[str, Any] = {}
-
-
-def context_builder(template: str):
-    """Register a function that adds template-specific objects (tickets, slips)."""
-
-    def register(func):
-        _EXTRA[template] = func
-        return func
-
-    return register

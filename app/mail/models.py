@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import created_at, intpk
 from app.extensions import db
+from app.mail.states import EmailStatus
 
 
 class EmailLog(db.Model):
@@ -18,6 +19,6 @@ class EmailLog(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     to_addr: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(12), default="sending")
+    status: Mapped[str] = mapped_column(String(12), default=EmailStatus.SENDING)
     sent_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]

@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.preferences import rendering_for
+from app.mail.context import build_context
 from app.mail.models import EmailLog
+from app.mail.states import EmailStatus
 from app.outbox.services import emit
 
 log = logging.getLogger(__name__)
@@ -49,12 +51,13 @@ def handle_send_email(
     template: str,
     context: dict[str, Any],
 ) -> str:
-    """Outbox handler for `email.send`.
+    """Outbox handler for `email.send`: templates get live objects, loaded from
+    the ids in `context`, so an email shows the data as it is when it is sent.
 
     Rendered in the recipient's language and zone (saved with the order at
     checkout), not in whatever the job or the current request happens to use.
     """
-    context = _load_context(template, context)
+    context = build_context(template, context)
     locale, zone = recipient_preferences(context)
     with rendering_for(locale, zone):
         subject = render_template(f"mail/{template}.subject.txt", **context).strip()
@@ -71,13 +74,6 @@ def recipient_preferences(context: dict[str, Any]) -> tuple[str | None, str | No
     locale = context.get("locale") or getattr(order, "locale", None)
     zone = context.get("timezone") or getattr(order, "timezone", None)
     return locale, zone
-
-
-def _load_context(template: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Templates get live objects, loaded here from ids, so emails show current data."""
-    from app.mail.context import build_context
-
-    return build_context(template, context)
 
 
 def send_once(
@@ -106,7 +102,7 @@ def send_once(
     db.session.execute(
         update(EmailLog)
         .where(EmailLog.dedupe_key == dedupe_key)
-        .values(status="sent", sent_at=utcnow())
+        .values(status=EmailStatus.SENT, sent_at=utcnow())
     )
     return "sent"
 
@@ -122,7 +118,7 @@ def _reclaim_stale(dedupe_key: str) -> bool:
         update(EmailLog)
         .where(
             EmailLog.dedupe_key == dedupe_key,
-            EmailLog.status == "sending",
+            EmailLog.status == EmailStatus.SENDING,
             EmailLog.created_at < cutoff,
         )
         .values(created_at=utcnow())

@@ -1,51 +1,70 @@
-"""What happens to the goods when an order is paid, put on hold or cancelled.
+"""What happens to the goods when an order is paid, put on hold, cancelled or
+refunded - dispatched by the order's kind.
 
-Each order kind has a module with `paid(order, late) -> bool`, `held(order)` and
-`cancelled(order)`. They run inside the transaction whose conditional UPDATE won
-the transition, so each runs exactly once per order. `paid` returns False when the
-goods can no longer be delivered (a late capture after the seat was released and
-then sold): the order is still paid, and flagged `needs_refund`.
+Each product kind (cart, training, event, service, booklet) provides an
+`OrderKind`: `paid(order, late) -> bool` and optionally `held`, `cancelled` and
+`refunded`. `app.composition` lists them and installs them on the app, so this
+module - and the orders package - never imports a product domain.
+
+They run inside the transaction whose conditional UPDATE won the transition, so
+each runs exactly once per order. `paid` returns False when the goods can no
+longer be delivered (a late capture after the seat was released and then sold):
+the order is still paid, and flagged `needs_refund`.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from types import ModuleType
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from flask import Flask, current_app
 
 from app.orders.models import Order
 
-KIND_MODULES = {
-    "cart": "app.cart.fulfilment",
-    "training": "app.training.fulfilment",
-    "event": "app.events.fulfilment",
-    "service": "app.rpc.fulfilment",
-    "booklet": "app.booklets.fulfilment",
-}
+_EXTENSION = "storefront.order_kinds"
 
 
-def _module(order: Order) -> ModuleType | None:
-    path = KIND_MODULES.get(order.kind)
-    return import_module(path) if path else None
+def _deliver_nothing(order: Order, late: bool) -> bool:
+    return True
+
+
+def _nothing(order: Order) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class OrderKind:
+    """The goods side of one order kind."""
+
+    paid: Callable[[Order, bool], bool] = _deliver_nothing
+    held: Callable[[Order], None] = _nothing
+    cancelled: Callable[[Order], None] = _nothing
+    refunded: Callable[[Order], None] = _nothing
+
+
+_NO_GOODS = OrderKind()
+
+
+def install(app: Flask, kinds: Mapping[str, OrderKind]) -> None:
+    """Called once by `app.composition.wire`."""
+    app.extensions[_EXTENSION] = dict(kinds)
+
+
+def kind_of(order: Order) -> OrderKind:
+    return current_app.extensions[_EXTENSION].get(order.kind, _NO_GOODS)
 
 
 def paid(order: Order, late: bool) -> bool:
-    module = _module(order)
-    return module.paid(order, late) if module else True
+    return kind_of(order).paid(order, late)
 
 
 def held(order: Order) -> None:
-    module = _module(order)
-    if module and hasattr(module, "held"):
-        module.held(order)
+    kind_of(order).held(order)
 
 
 def cancelled(order: Order) -> None:
-    module = _module(order)
-    if module and hasattr(module, "cancelled"):
-        module.cancelled(order)
+    kind_of(order).cancelled(order)
 
 
 def refunded(order: Order) -> None:
-    module = _module(order)
-    if module and hasattr(module, "refunded"):
-        module.refunded(order)
+    kind_of(order).refunded(order)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import created_at, currency, intpk, money, updated_at
 from app.extensions import db
-
-if TYPE_CHECKING:
-    from app.payments.models import Payment
+from app.orders.states import FINAL_ORDER_STATUSES, OrderStatus
 
 ORDER_KINDS = ("cart", "training", "event", "service", "booklet")
 
@@ -25,7 +23,7 @@ class Order(db.Model):
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(20), default="payment_pending")
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PAYMENT_PENDING)
     subtotal: Mapped[money]
     discount: Mapped[money]
     total: Mapped[money]
@@ -67,13 +65,12 @@ class Order(db.Model):
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id"
     )
-    payments: Mapped[list[Payment]] = relationship(
-        back_populates="order", order_by="Payment.id"
-    )
+    # `order.payments` (its attempts, oldest first) is declared by
+    # `app.payments.models.Payment.order`: orders know nothing of payments.
 
     @property
     def is_final(self) -> bool:
-        return self.status in ("paid", "cancelled", "refunded")
+        return self.status in FINAL_ORDER_STATUSES
 
 
 class OrderItem(db.Model):

@@ -1,10 +1,11 @@
-"""Orders: creation, lookup with authorisation, cancellation, auto-cancel."""
+"""Orders: creation with price snapshots, the auto-cancel booking, and lookup
+with authorisation. Cancelling and paying are the payments side's work
+(`app.payments.cancellation`, `app.payments.finalise`): orders never import it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 
@@ -14,16 +15,10 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.preferences import order_preferences
-from app.orders import fulfilment
 from app.orders.models import Order, OrderItem
-from app.orders.transitions import order_transition, payment_transition
+from app.orders.states import OrderStatus
 from app.outbox.services import emit
-from app.payments.models import Payment, PaymentEvent
-from app.services_errors import Conflict, NotFound
-
-log = logging.getLogger(__name__)
-
-LIVE_PAYMENT_STATUSES = ("created", "pending", "authorized")
+from app.services_errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,7 @@ def create_order(
         order_key=secrets.token_urlsafe(32),
         user_id=user_id,
         kind=kind,
-        status="payment_pending",
+        status=OrderStatus.PAYMENT_PENDING,
         subtotal=subtotal,
         discount=discount,
         total=subtotal - discount,
@@ -139,66 +134,3 @@ def get_order_for(order_id: int | None, public_id: str | None, user, key: str | 
     if order is None or not can_view(order, user, key):
         raise NotFound("ORDER_NOT_FOUND", "No such order.")
     return order
-
-
-def live_payments(order: Order) -> list[Payment]:
-    return [p for p in order.payments if p.status in LIVE_PAYMENT_STATUSES]
-
-
-def cancel_order(order_id: int, reason: str) -> bool:
-    """Cancel an unpaid order: release holds and close its live attempts (once)."""
-    if not order_transition(order_id, "cancel", cancel_reason=reason[:200]):
-        return False
-    order = db.session.get(Order, order_id)
-    for payment in live_payments(order):
-        event = "expire" if reason == "timeout" else "cancel"
-        payment_transition(payment.id, event)
-    fulfilment.cancelled(order)
-    db.session.add(
-        PaymentEvent(
-            order_id=order.id,
-            gateway="storefront",
-            kind="note",
-            outcome="order_cancelled",
-            detail=reason,
-        )
-    )
-    return True
-
-
-def user_cancel(order: Order) -> None:
-    if order.status not in ("payment_pending", "failed", "on_hold"):
-        raise Conflict(
-            "ORDER_NOT_CANCELLABLE", f"A {order.status} order cannot be cancelled."
-        )
-    cancel_order(order.id, "cancelled by customer")
-
-
-def handle_auto_cancel(order_id: int) -> str:
-    """`order.auto_cancel`: cancel only if still unpaid at its deadline, after one
-    last status check of every live attempt (seed 000/001's abandonment case)."""
-    from app.payments.gateways.base import GatewayError
-    from app.payments.services import verify_payment
-
-    order = db.session.get(Order, order_id)
-    if order is None or order.status not in ("payment_pending", "on_hold", "failed"):
-        return "nothing-to-do"
-    if order.expires_at > utcnow() + dt.timedelta(seconds=2):
-        return "not-due"  # the deadline moved (konbini slip); a later event owns it
-    for payment in live_payments(order):
-        if payment.gateway_txn_id is None:
-            continue
-        try:
-            verify_payment(payment.id, source="auto_cancel")
-        except GatewayError:
-            # Never cancel blind while the gateway cannot tell us: look again soon.
-            emit(
-                "order.auto_cancel",
-                {"order_id": order.id},
-                available_at=utcnow() + dt.timedelta(minutes=5),
-            )
-            return "postponed"
-    db.session.refresh(order)
-    if order.status not in ("payment_pending", "on_hold", "failed"):
-        return "paid-meanwhile"
-    return "cancelled" if cancel_order(order.id, "timeout") else "raced"

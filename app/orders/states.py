@@ -1,112 +1,98 @@
-"""The one table of order and payment state transitions.
+"""The order lifecycle: its statuses and the one table of moves between them.
 
-Nothing else assigns `Order.status` or `Payment.status`: `app.orders.transitions`
+Nothing else assigns `Order.status`: `app.orders.transitions.order_transition`
 applies these moves as conditional UPDATEs, so two workers racing on the same
-order cannot both win, and a stale message cannot move a confirmed payment back.
+order cannot both win, and a stale message cannot move a paid order back. The
+payment lifecycle is `app.payments.states`; shipping is
+`app.orders.shipping_states`.
 """
 
 from __future__ import annotations
 
-ORDER_STATUSES = (
-    "payment_pending",
-    "on_hold",
-    "paid",
-    "failed",
-    "cancelled",
-    "refunded",
+from enum import StrEnum
+
+from app.lifecycle import IllegalTransition, Lifecycle
+
+
+class OrderStatus(StrEnum):
+    PAYMENT_PENDING = "payment_pending"
+    ON_HOLD = "on_hold"  # konbini slip issued / manual method awaiting approval
+    PAID = "paid"
+    FAILED = "failed"  # the last attempt failed; a new attempt may follow
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+ORDER_STATUSES = tuple(OrderStatus)
+
+# Still waiting for money: may be paid, retried or cancelled.
+OPEN_ORDER_STATUSES = frozenset(
+    {OrderStatus.PAYMENT_PENDING, OrderStatus.ON_HOLD, OrderStatus.FAILED}
 )
-
-# event -> (allowed from-states, to-state)
-ORDER_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    # konbini slip issued / manual method waiting for approval
-    "hold": (frozenset({"payment_pending"}), "on_hold"),
-    # a verified capture; after failed/cancelled it is a late capture that
-    # reconciles to paid (seed 000's "gateway callback arrives late")
-    "capture": (
-        frozenset({"payment_pending", "on_hold", "failed", "cancelled"}),
-        "paid",
-    ),
-    "fail": (frozenset({"payment_pending", "on_hold"}), "failed"),
-    # a new payment attempt on an order that failed
-    "retry": (frozenset({"failed"}), "payment_pending"),
-    "cancel": (frozenset({"payment_pending", "on_hold", "failed"}), "cancelled"),
-    "refund": (frozenset({"paid"}), "refunded"),
-}
-
-PAYMENT_STATUSES = (
-    "created",
-    "pending",
-    "authorized",
-    "captured",
-    "failed",
-    "cancelled",
-    "expired",
-    "refunded",
+# Settled one way or the other (a late capture may still reopen a cancelled one).
+FINAL_ORDER_STATUSES = frozenset(
+    {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
 )
+# A new payment attempt may start (on hold means an attempt is already running).
+PAYABLE_ORDER_STATUSES = frozenset({OrderStatus.PAYMENT_PENDING, OrderStatus.FAILED})
+# The money is with us (paid) or went back (refunded): the order was bought.
+SETTLED_ORDER_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.REFUNDED})
+# Over without money kept: nothing more will happen to it.
+CLOSED_ORDER_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED})
+# An unpaid order whose attempt failed or was cancelled; a capture now is late.
+LATE_CAPTURE_STATUSES = frozenset({OrderStatus.FAILED, OrderStatus.CANCELLED})
 
-PAYMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "submit": (frozenset({"created"}), "pending"),
-    "authorize": (frozenset({"created", "pending"}), "authorized"),
-    "capture": (
-        frozenset(
-            {"created", "pending", "authorized", "failed", "cancelled", "expired"}
+ORDER_LIFECYCLE: Lifecycle[OrderStatus] = Lifecycle(
+    "order",
+    {
+        "hold": ({OrderStatus.PAYMENT_PENDING}, OrderStatus.ON_HOLD),
+        # A verified capture; after failed/cancelled it is a late capture that
+        # reconciles to paid (seed 000's "gateway callback arrives late").
+        "capture": (
+            {
+                OrderStatus.PAYMENT_PENDING,
+                OrderStatus.ON_HOLD,
+                OrderStatus.FAILED,
+                OrderStatus.CANCELLED,
+            },
+            OrderStatus.PAID,
         ),
-        "captured",
-    ),
-    "fail": (frozenset({"created", "pending"}), "failed"),
-    "cancel": (frozenset({"created", "pending", "authorized"}), "cancelled"),
-    "expire": (frozenset({"created", "pending", "authorized"}), "expired"),
-    "refund": (frozenset({"captured"}), "refunded"),
-}
-
-FINAL_ORDER_STATUSES = frozenset({"paid", "cancelled", "refunded"})
-OPEN_ORDER_STATUSES = frozenset({"payment_pending", "on_hold", "failed"})
-
-
-class IllegalTransition(Exception):
-    """A move the table does not allow from the current state."""
-
-    def __init__(self, kind: str, event: str, current: str | None):
-        super().__init__(f"cannot {event} a {kind} that is {current}")
-        self.kind = kind
-        self.event = event
-        self.current = current
+        "fail": (
+            {OrderStatus.PAYMENT_PENDING, OrderStatus.ON_HOLD},
+            OrderStatus.FAILED,
+        ),
+        # a new payment attempt on an order that failed
+        "retry": ({OrderStatus.FAILED}, OrderStatus.PAYMENT_PENDING),
+        "cancel": (OPEN_ORDER_STATUSES, OrderStatus.CANCELLED),
+        "refund": ({OrderStatus.PAID}, OrderStatus.REFUNDED),
+    },
+)
 
 
-def next_order_status(current: str, event: str) -> str:
-    allowed, target = ORDER_TRANSITIONS[event]
-    if current not in allowed:
-        raise IllegalTransition("order", event, current)
-    return target
+def next_order_status(current: str, event: str) -> OrderStatus:
+    return ORDER_LIFECYCLE.next(current, event)
 
 
-def next_payment_status(current: str, event: str) -> str:
-    allowed, target = PAYMENT_TRANSITIONS[event]
-    if current not in allowed:
-        raise IllegalTransition("payment", event, current)
-    return target
+def is_open(status: str) -> bool:
+    return status in OPEN_ORDER_STATUSES
 
 
-# --- shipping (physical goods: printed booklets) -------------------------------
-# Seed 003's PROCESSING -> SHIPPED -> DELIVERED -> COMPLETED, kept apart from the
-# payment states above: it starts only once the order is paid (stock taken) and
-# is applied by `app.orders.transitions.shipping_transition`, on paid orders only.
-
-FULFILMENT_STATUSES = ("processing", "shipped", "delivered", "completed", "cancelled")
-
-SHIPPING_TRANSITIONS: dict[str, tuple[frozenset[str | None], str]] = {
-    # paid and the stock taken
-    "start": (frozenset({None}), "processing"),
-    "ship": (frozenset({"processing"}), "shipped"),
-    "deliver": (frozenset({"shipped"}), "delivered"),
-    "complete": (frozenset({"delivered"}), "completed"),
-    # refunded before it left the warehouse (the stock goes back)
-    "cancel": (frozenset({"processing"}), "cancelled"),
-}
+def is_paid(status: str) -> bool:
+    return status == OrderStatus.PAID
 
 
-def next_fulfilment_status(current: str | None, event: str) -> str:
-    allowed, target = SHIPPING_TRANSITIONS[event]
-    if current not in allowed:
-        raise IllegalTransition("shipment", event, current)
-    return target
+__all__ = [
+    "CLOSED_ORDER_STATUSES",
+    "FINAL_ORDER_STATUSES",
+    "IllegalTransition",
+    "LATE_CAPTURE_STATUSES",
+    "OPEN_ORDER_STATUSES",
+    "ORDER_LIFECYCLE",
+    "ORDER_STATUSES",
+    "OrderStatus",
+    "PAYABLE_ORDER_STATUSES",
+    "SETTLED_ORDER_STATUSES",
+    "is_open",
+    "is_paid",
+    "next_order_status",
+]

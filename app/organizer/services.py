@@ -404,7 +404,7 @@ def resend_tickets(order: Order, tag: str) -> None:
 
 
 def cancel_unpaid(order: Order) -> None:
-    from app.orders.services import cancel_order
+    from app.payments.cancellation import cancel_order
 
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict(
@@ -417,13 +417,13 @@ def cancel_unpaid(order: Order) -> None:
 
 
 def refund(order: Order, reason: str) -> str:
-    from app.payments.services import refund_order
+    from app.payments.refunds import refund_order
 
     return refund_order(order.id, reason or "refunded by organizer")
 
 
 def check_payment(order: Order, payment_id: int) -> str:
-    from app.payments.services import check_now
+    from app.payments.finalise import check_now
 
     if payment_id not in {p.id for p in order.payments}:
         raise NotFound("PAYMENT_NOT_FOUND", "No such payment on this order.")

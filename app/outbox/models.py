@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import created_at, intpk, updated_at, utcnow
 from app.extensions import db
+from app.outbox.states import EventStatus
 
 
 class OutboxEvent(db.Model):
@@ -24,7 +25,7 @@ class OutboxEvent(db.Model):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Same key twice means the same work: the second insert is skipped.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=EventStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     available_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     relayed_at: Mapped[dt.datetime | None]

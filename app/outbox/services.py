@@ -1,4 +1,10 @@
-"""Write, relay, run and clean outbox events."""
+"""Write, run and clean outbox events.
+
+Work that follows a state change is written to `outbox_events` in the same
+transaction (`emit`), so it happens if and only if the change commits. The RQ
+side - relaying after commit, the job entry point, the maintenance tick - is
+`app.outbox.relay`; which handler runs a topic is `app.outbox.topics`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,27 @@ import logging
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, select, text, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from app.conditional import guarded_update
 from app.db import utcnow
 from app.db_setup import dialect_insert
 from app.extensions import db
+from app.outbox import topics
 from app.outbox.models import OutboxEvent
+from app.outbox.states import EVENT_LIFECYCLE, FINISHED_EVENT_STATUSES, EventStatus
 
 log = logging.getLogger(__name__)
 
+# The transport retry policy (see `app.outbox.relay`): seconds before the 2nd,
+# 3rd, ... run of a handler that raised; after the last one the event fails.
+RETRY_DELAYS = (5, 15, 60, 300)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
 _PENDING_KEY = "outbox_to_relay"
+
+Pending = tuple[int, str, dt.datetime | None]
 
 
 def emit(
@@ -32,9 +48,7 @@ def emit(
     With a `dedupe_key` that already exists nothing is added and None is returned:
     the work is already booked.
     """
-    from app.jobs import TOPIC_HANDLERS
-
-    if topic not in TOPIC_HANDLERS:
+    if not topics.is_known(topic):
         raise ValueError(f"unknown outbox topic {topic!r}")
     # One statement: INSERT .. ON CONFLICT (dedupe_key) DO NOTHING RETURNING.
     # An existing key - committed, or being committed by a concurrent
@@ -52,52 +66,45 @@ def emit(
     ).first()
     if row is None:
         return None
-    db.session.info.setdefault(_PENDING_KEY, []).append(
-        (row.id, row.topic, row.available_at)
-    )
+    _relay_after_commit(row.id, row.topic, row.available_at)
     return row
 
 
-@event.listens_for(Session, "after_commit")
-def _relay_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, None)
-    if not pending:
-        return
-    from app.jobs import relay
-
-    try:
-        relay(pending)
-    except Exception:  # noqa: BLE001 - the maintenance tick relays it later
-        log.exception("outbox relay after commit failed")
+def _relay_after_commit(event_id: int, topic: str, at: dt.datetime | None) -> None:
+    db.session.info.setdefault(_PENDING_KEY, []).append((event_id, topic, at))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    # Only a full rollback discards the events; savepoint rollbacks keep the list.
-    if not session.in_transaction():
-        session.info.pop(_PENDING_KEY, None)
+def take_pending(session: Session) -> list[Pending]:
+    """The events this session's transaction wrote (and forget them)."""
+    return session.info.pop(_PENDING_KEY, None) or []
+
+
+def _transition(event_id: int, event: str, **values: Any) -> bool:
+    return guarded_update(
+        OutboxEvent,
+        event_id,
+        OutboxEvent.status.in_(EVENT_LIFECYCLE.sources(event)),
+        status=EVENT_LIFECYCLE.target(event),
+        **values,
+    )
 
 
 def run_event(event_id: int) -> str:
-    """Run one event's handler; mark it completed, or count the failure."""
-    from app.jobs import MAX_EVENT_ATTEMPTS, TOPIC_HANDLERS, resolve
+    """Run one event's handler; mark it completed, or count the failure.
 
+    A failure before the last attempt is raised again, so RQ runs the job once
+    more after the next retry delay; the last one marks the event failed.
+    """
     row = db.session.get(OutboxEvent, event_id)
-    if row is None or row.status != "pending":
+    if row is None or row.status != EventStatus.PENDING:
         return "skipped"
     if row.available_at > utcnow() + dt.timedelta(seconds=2):
         return "not-due"
-    handler = resolve(TOPIC_HANDLERS[row.topic])
-    topic, payload = row.topic, dict(row.payload)
+    handler = topics.topic(row.topic).handler
+    topic, payload, attempts = row.topic, dict(row.payload), row.attempts
     try:
         handler(**payload)
-        db.session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending")
-            .values(
-                status="completed", processed_at=utcnow(), attempts=row.attempts + 1
-            )
-        )
+        _transition(event_id, "complete", processed_at=utcnow(), attempts=attempts + 1)
         db.session.commit()
         return "completed"
     except Exception as exc:
@@ -108,17 +115,24 @@ def run_event(event_id: int) -> str:
             )
             or 0
         ) + 1
-        final = attempts >= MAX_EVENT_ATTEMPTS
-        db.session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending")
-            .values(
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        final = attempts >= MAX_ATTEMPTS
+        if final:
+            _transition(
+                event_id,
+                "give_up",
                 attempts=attempts,
-                last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-                status="failed" if final else "pending",
-                processed_at=utcnow() if final else None,
+                last_error=error,
+                processed_at=utcnow(),
             )
-        )
+        else:
+            guarded_update(
+                OutboxEvent,
+                event_id,
+                OutboxEvent.status == EventStatus.PENDING,
+                attempts=attempts,
+                last_error=error,
+            )
         db.session.commit()
         log.warning(
             "outbox %s (%s) failed attempt %s: %s", event_id, topic, attempts, exc
@@ -126,37 +140,6 @@ def run_event(event_id: int) -> str:
         if final:
             return "failed"
         raise
-
-
-def relay_stale(older_than_seconds: int | None = None, limit: int = 500) -> int:
-    """Re-send due, still-pending events whose job RQ does not hold (Redis was
-    down, or a job was lost). Safe to run on many workers: handlers are idempotent.
-
-    Events younger than the grace period are left to the after-commit relay."""
-    from app.jobs import job_is_live, relay
-
-    if older_than_seconds is None:
-        older_than_seconds = current_app.config["OUTBOX_RELAY_GRACE_SECONDS"]
-    cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
-    rows = db.session.execute(
-        select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.available_at)
-        .where(
-            OutboxEvent.status == "pending",
-            OutboxEvent.available_at <= utcnow(),
-            OutboxEvent.created_at <= cutoff,
-        )
-        .order_by(OutboxEvent.id)
-        .limit(limit)
-    ).all()
-    todo = [(r.id, r.topic, None) for r in rows if not job_is_live(r.id)]
-    sent = relay(todo)
-    if todo:
-        db.session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id.in_([t[0] for t in todo[:sent]]))
-            .values(relayed_at=utcnow())
-        )
-    return sent
 
 
 def cleanup_outbox(retention_days: int | None = None) -> int:
@@ -176,7 +159,7 @@ def cleanup_outbox(retention_days: int | None = None) -> int:
     cutoff = utcnow() - dt.timedelta(days=days)
     result = db.session.execute(
         delete(OutboxEvent).where(
-            OutboxEvent.status.in_(("completed", "failed")),
+            OutboxEvent.status.in_(FINISHED_EVENT_STATUSES),
             OutboxEvent.processed_at < cutoff,
         )
     )
@@ -185,13 +168,10 @@ def cleanup_outbox(retention_days: int | None = None) -> int:
 
 def redrive(event_id: int) -> bool:
     """Put a failed event back to pending (admin action) and relay it."""
-    result = db.session.execute(
-        update(OutboxEvent)
-        .where(OutboxEvent.id == event_id, OutboxEvent.status == "failed")
-        .values(status="pending", attempts=0, processed_at=None, available_at=utcnow())
-    )
-    if result.rowcount != 1:
+    if not _transition(
+        event_id, "redrive", attempts=0, processed_at=None, available_at=utcnow()
+    ):
         return False
     row = db.session.get(OutboxEvent, event_id)
-    db.session.info.setdefault(_PENDING_KEY, []).append((row.id, row.topic, None))
+    _relay_after_commit(row.id, row.topic, None)
     return True

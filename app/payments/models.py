@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import created_at, currency, intpk, money, updated_at
 from app.extensions import db
 from app.orders.models import Order
+from app.payments.states import PaymentStatus
 
 
 class Payment(db.Model):
@@ -25,7 +26,7 @@ class Payment(db.Model):
     method: Mapped[str] = mapped_column(String(30))
     amount: Mapped[money]
     currency: Mapped[currency]
-    status: Mapped[str] = mapped_column(String(20), default="created")
+    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.CREATED)
     gateway_txn_id: Mapped[str | None] = mapped_column(String(80))
     gateway_reference: Mapped[str | None] = mapped_column(String(120))
     next_step: Mapped[str | None] = mapped_column(String(500))
@@ -44,7 +45,11 @@ class Payment(db.Model):
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
-    order: Mapped[Order] = relationship(back_populates="payments")
+    # Declared here, so the orders package never imports payments: this also
+    # gives every Order its `payments` list (oldest attempt first).
+    order: Mapped[Order] = relationship(
+        backref=backref("payments", order_by="Payment.id")
+    )
     events: Mapped[list[PaymentEvent]] = relationship(
         back_populates="payment", order_by="PaymentEvent.id"
     )

@@ -25,16 +25,13 @@ from app.accounts.models import MerchantKey
 from app.db import utcnow
 from app.money import decimals
 from app.orders.models import Order
-from app.orders.services import (
-    LineItem,
-    cancel_order,
-    create_order,
-    schedule_auto_cancel,
-)
+from app.orders.services import LineItem, create_order, schedule_auto_cancel
 from app.payments import methods
+from app.payments.cancellation import cancel_order
+from app.payments.finalise import verify_payment
 from app.payments.gateways.base import GatewayError
+from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
-from app.payments.services import initiate_payment, verify_payment
 from app.services_errors import GatewayUnavailable, NotFound, ServiceError
 
 RPC_METHOD = "paysession"  # the PaymentMethod code every RPC order is paid with

@@ -16,9 +16,8 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api.idempotency import run_idempotent
-from app.api.responses import ApiError
 from app.extensions import db, limiter
+from app.http.idempotency import run_idempotent
 from app.payments.bill import bill_dict
 from app.rpc import connect, serializers
 from app.rpc.auth import current_merchant
@@ -44,12 +43,6 @@ SERVICE = "/payment.v1.PaymentService"
 def _service_error(exc: ServiceError):
     db.session.rollback()
     return connect.from_service_error(exc)
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    db.session.rollback()
-    return connect.error_response(exc.code, exc.message, exc.status, exc.details)
 
 
 @bp.errorhandler(Exception)

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Blueprint
 
-from app.api.auth import api_user
-from app.api.idempotency import respond_idempotent
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
-from app.api.parsing import field, json_body, positive_id
-from app.api.responses import ApiError, ok
 from app.extensions import limiter
-from app.payments.services import init_response
+from app.http.auth import api_user
+from app.http.idempotency import respond_idempotent
+from app.http.parsing import field, json_body, positive_id
+from app.http.responses import ok
+from app.payments.handoff import init_response
+from app.services_errors import ServiceError
 from app.training import services
 
 bp = Blueprint("training_api", __name__)
@@ -27,14 +28,14 @@ def _form_data(body: dict[str, Any]) -> dict[str, str]:
     for name in FORM_FIELDS:
         value = form.get(name)
         if value is None:
-            raise ApiError(
+            raise ServiceError(
                 "VALIDATION_ERROR",
                 f"'formData.{name}' is required.",
                 400,
                 {f"formData.{name}": "required"},
             )
         if not isinstance(value, str) or len(value) > 300:
-            raise ApiError(
+            raise ServiceError(
                 "VALIDATION_ERROR",
                 f"'formData.{name}' must be a string.",
                 400,

@@ -29,13 +29,12 @@ from app.catalog.models import Product, TrainingCohort, TrainingSession
 from app.checkout.services import check_return_url
 from app.db import utcnow
 from app.extensions import db
-from app.mail.context import context_builder
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
 from app.orders.states import OPEN_ORDER_STATUSES
 from app.payments import methods
+from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
-from app.payments.services import initiate_payment
 from app.promotions.models import Promotion
 from app.promotions.services import PricedLine, apply_promotion
 from app.services_errors import Conflict, NotFound, ServiceError
@@ -203,7 +202,7 @@ def take_hold(cohort: TrainingCohort) -> None:
     """
     if _hold_seat(cohort.id):
         return
-    from app.orders.services import handle_auto_cancel
+    from app.payments.jobs import handle_auto_cancel
 
     for order_id in _expired_holders(cohort.id):
         handle_auto_cancel(order_id)
@@ -278,7 +277,7 @@ def _resume(
         _close_orphan(enrollment)
         return None
     if order.status in OPEN_ORDER_STATUSES and order.expires_at <= utcnow():
-        from app.orders.services import handle_auto_cancel
+        from app.payments.jobs import handle_auto_cancel
 
         outcome = handle_auto_cancel(order.id)
         db.session.refresh(order)
@@ -624,8 +623,8 @@ def enrollment_dict(enrollment: Enrollment) -> dict:
 # --- the confirmation email's context -------------------------------------------------
 
 
-@context_builder("enrollment_confirmed")
-def _enrollment_mail_context(ctx: dict) -> None:
+def enrollment_email_context(ctx: dict) -> None:
+    """The `enrollment_confirmed` email: the enrollment and its session links."""
     enrollment = db.session.get(Enrollment, ctx.get("enrollment_id"))
     ctx["enrollment"] = enrollment
     base = current_app.config["PUBLIC_BASE_URL"]

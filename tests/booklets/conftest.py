@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.orders.models import Order
+from app.payments.handoff import init_response
 from app.payments.models import Payment, PaymentMethod
-from app.payments.services import init_response
 from tests.support import esewa
 from tests.support.factories import PASSWORD
 

@@ -61,7 +61,7 @@ def test_guest_pays_an_order_an_admin_created(shop, app, db, live_url, jobs):
     assert resp.status_code == 302 and "/handoff" in resp.headers["Location"]
     db.session.rollback()
     payment = db.session.get(Order, order.id).payments[0]
-    from app.payments.services import init_response
+    from app.payments.handoff import init_response
 
     url = esewa.pay(live_url, init_response(payment.order, payment))
     GET(url, allow_redirects=False)

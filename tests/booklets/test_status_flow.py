@@ -10,13 +10,13 @@ from app.admin.models import AuditLog
 from app.booklets import services
 from app.catalog.models import Product
 from app.orders.models import Order
-from app.orders.states import (
+from app.orders.shipping_states import (
     FULFILMENT_STATUSES,
-    SHIPPING_TRANSITIONS,
+    SHIPPING_LIFECYCLE,
     IllegalTransition,
     next_fulfilment_status,
 )
-from app.payments.services import verify_payment
+from app.payments.finalise import verify_payment
 from app.services_errors import Conflict
 from tests.booklets.conftest import (
     buy,
@@ -38,7 +38,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("state", [None, *FULFILMENT_STATUSES])
-@pytest.mark.parametrize("event", list(SHIPPING_TRANSITIONS))
+@pytest.mark.parametrize("event", SHIPPING_LIFECYCLE.events)
 def test_shipping_table(state, event):
     expected = EXPECTED.get((state, event))
     if expected is None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.catalog.models import Product
 from app.extensions import db as _db
 from app.orders.models import Order
-from app.payments.services import verify_payment
+from app.payments.finalise import verify_payment
 from tests.booklets.conftest import ADDRESS, make_auto_approve
 from tests.support.concurrency import run_threads
 from tests.support.factories import PASSWORD

@@ -17,7 +17,8 @@ from app.extensions import db as _db
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
 from app.payments import methods
-from app.payments.services import initiate_payment, verify_payment
+from app.payments.finalise import verify_payment
+from app.payments.handoff import initiate_payment
 from tests.booklets.conftest import login, make_auto_approve, new_client
 
 BOOK = b"%PDF-1.4\n% The Data Handbook\n" + b"x" * 2048

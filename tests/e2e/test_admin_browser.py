@@ -262,7 +262,8 @@ def test_booklet_order_shipped_and_followed_to_completed(
 def test_admin_resolves_a_needs_refund_order(browser, live_url, people, db, factory):
     from app.orders.services import LineItem, create_order
     from app.payments import methods
-    from app.payments.services import initiate_payment, verify_payment
+    from app.payments.finalise import verify_payment
+    from app.payments.handoff import initiate_payment
     from tests.booklets.conftest import make_auto_approve
 
     make_auto_approve()

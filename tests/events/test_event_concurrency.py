@@ -190,7 +190,7 @@ def test_same_webhook_ten_times_at_once_one_capture_one_email(
 
     # The booked verification races copies of itself (as after a worker restart).
     from app.jobs import in_app_context
-    from app.payments.services import handle_payment_success
+    from app.payments.jobs import handle_payment_success
 
     verify = in_app_context(handle_payment_success)
 

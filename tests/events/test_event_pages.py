@@ -298,7 +298,7 @@ def test_sales_count_on_capture_and_a_refund_voids_the_tickets(
     shop, live_url, db, jobs
 ):
     from app.events.services import total_sales
-    from app.payments.services import refund_order
+    from app.payments.refunds import refund_order
 
     web = web_checkout(live_url, shop.event.id, [(shop.vip, 2)], "komoju_card")
     assert total_sales(shop.event.id) == 0  # nothing counted while unpaid

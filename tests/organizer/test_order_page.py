@@ -14,7 +14,7 @@ from app.outbox.models import OutboxEvent
 from app.payments.gateways import base as gw
 from app.payments.gateways import registry
 from app.payments.models import PaymentEvent, PaymentMethod
-from app.payments.services import refund_order
+from app.payments.refunds import refund_order
 from app.services_errors import ServiceError
 from tests.organizer.conftest import login, make_order
 
@@ -52,15 +52,14 @@ class FakeGateway:
 
 
 @pytest.fixture
-def fakegw(db):
+def fakegw(db, monkeypatch):
     FakeGateway.calls = []
     FakeGateway.refund_behaviour = "ok"
     FakeGateway.status_answer = gw.CAPTURED
-    registry.register("fakegw", FakeGateway)
+    monkeypatch.setitem(registry.FACTORIES, "fakegw", FakeGateway)
     db.session.add(PaymentMethod(code="fakegw", name="Fake card", backend="fakegw"))
     db.session.commit()
-    yield FakeGateway
-    registry.FACTORIES.pop("fakegw", None)
+    return FakeGateway
 
 
 def _reload(db, order):
@@ -332,7 +331,7 @@ def test_refund_end_to_end_through_the_komoju_sandbox(
         pytest.skip("needs the Komoju adapter (app/payments/gateways/komoju.py)")
     import requests
 
-    from app.payments.services import initiate_payment
+    from app.payments.handoff import initiate_payment
 
     factory.payment_methods()
     order = make_order(

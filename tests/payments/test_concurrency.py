@@ -60,7 +60,7 @@ def test_twenty_identical_redirects_racing_retry_jobs(
     payment_id = init["paymentId"]
 
     from app.jobs import in_app_context
-    from app.payments.services import handle_payment_retry
+    from app.payments.jobs import handle_payment_retry
 
     retry = in_app_context(handle_payment_retry)
 

@@ -119,7 +119,7 @@ def test_minimum_amount_and_product_types(db, factory):
 def test_manual_transfer_waits_on_hold_until_an_admin_confirms(
     shop, db, jobs, factory, smtp_sink
 ):
-    from app.payments.services import confirm_manual_payment
+    from app.payments.manual_confirmation import confirm_manual_payment
 
     fill_cart(shop.api, shop.course)
     resp = checkout(shop.api, "bank_transfer")
@@ -157,7 +157,7 @@ def test_manual_transfer_waits_on_hold_until_an_admin_confirms(
 
 
 def test_confirm_refuses_gateway_payments(shop, db, factory):
-    from app.payments.services import confirm_manual_payment
+    from app.payments.manual_confirmation import confirm_manual_payment
 
     fill_cart(shop.api, shop.course)
     init = checkout(shop.api, "esewa").get_json()["data"]
@@ -181,7 +181,7 @@ def pay_again(live_url: str, order: Order, code: str = "esewa"):
 
 
 def test_paying_a_paid_order_is_409_and_creates_no_payment(shop, db, jobs, live_url):
-    from app.payments.services import initiate_payment
+    from app.payments.handoff import initiate_payment
 
     fill_cart(shop.api, shop.course)
     init = checkout(shop.api, "esewa").get_json()["data"]

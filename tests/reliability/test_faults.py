@@ -261,7 +261,7 @@ def test_gateway_status_api_down_gives_bounded_retries(
         requests.post(
             f"{live_url}/_sandbox/esewa/mode", data={"mode": "ok"}, timeout=10
         )
-        from app.payments.services import check_now
+        from app.payments.finalise import check_now
 
         with shop_stack.app.app_context():
             from app.extensions import db as shop_db
@@ -297,7 +297,7 @@ def test_database_connection_cut_mid_checkout(
         pytest.skip("SQLite has no connection to cut")
     from sqlalchemy.engine import make_url
 
-    from app.api.models import IdempotencyKey
+    from app.http.models import IdempotencyKey
     from app.payments.models import Payment
     from tests.reliability.tcp_proxy import CuttingProxy
 

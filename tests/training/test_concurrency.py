@@ -22,8 +22,8 @@ from app.extensions import db as _db
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
 from app.orders.models import Order
+from app.payments.jobs import handle_payment_success
 from app.payments.models import Payment
-from app.payments.services import handle_payment_success
 from app.training.models import Enrollment
 from tests.support import esewa
 from tests.training.conftest import count, seats

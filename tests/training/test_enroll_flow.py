@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
 from app.orders.models import Order
-from app.orders.services import handle_auto_cancel
+from app.payments.jobs import handle_auto_cancel
 from app.payments.models import Payment, PaymentEvent
 from app.promotions.models import PromotionUsage
 from app.training.models import Enrollment

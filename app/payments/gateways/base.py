@@ -1,36 +1,50 @@
 """The contract every gateway adapter fulfils.
 
 Adapters speak one gateway's protocol and know nothing about orders: they take
-plain dataclasses and return plain dataclasses. Only `app.payments.services`
-touches the database. Inbound data (redirect parameters, webhook bodies) is a
-hint; `fetch_status` is the truth used before money is counted as received.
+plain dataclasses and return plain dataclasses; only the payments services
+around them touch the database. Every error an adapter raises is defined here,
+so callers catch classes, never names. Inbound data (redirect parameters,
+webhook bodies) is a hint; `fetch_status` is the truth used before money is
+counted as received.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
-# Normalised statuses every adapter maps its provider's statuses onto.
-CAPTURED = "captured"
-AUTHORIZED = "authorized"  # konbini slip issued, waiting for the customer to pay
-PENDING = "pending"
-FAILED = "failed"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-REFUNDED = "refunded"
-NOT_FOUND = "not_found"
-RESULT_STATUSES = (
-    CAPTURED,
-    AUTHORIZED,
-    PENDING,
-    FAILED,
-    CANCELLED,
-    EXPIRED,
-    REFUNDED,
-    NOT_FOUND,
-)
+
+class ResultStatus(StrEnum):
+    """Normalised statuses every adapter maps its provider's statuses onto."""
+
+    CAPTURED = "captured"
+    AUTHORIZED = "authorized"  # konbini slip issued, waiting for the customer to pay
+    PENDING = "pending"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    NOT_FOUND = "not_found"
+
+
+CAPTURED = ResultStatus.CAPTURED
+AUTHORIZED = ResultStatus.AUTHORIZED
+PENDING = ResultStatus.PENDING
+FAILED = ResultStatus.FAILED
+CANCELLED = ResultStatus.CANCELLED
+EXPIRED = ResultStatus.EXPIRED
+REFUNDED = ResultStatus.REFUNDED
+NOT_FOUND = ResultStatus.NOT_FOUND
+RESULT_STATUSES = tuple(ResultStatus)
+
+# The gateway took the money or issued a slip: finalisation should follow soon.
+ACCEPTED = frozenset({CAPTURED, AUTHORIZED})
+# No money moved for this attempt (it may still complete late: seed 000).
+UNSUCCESSFUL = frozenset({FAILED, CANCELLED, NOT_FOUND, EXPIRED})
+# The attempt was closed at the gateway (a konbini slip lapsed or was withdrawn).
+CLOSED = frozenset({CANCELLED, EXPIRED})
 
 
 class GatewayError(Exception):
@@ -39,6 +53,10 @@ class GatewayError(Exception):
 
 class InvalidSignature(Exception):
     """A redirect or webhook whose signature does not verify: reject, change nothing."""
+
+
+class AmountMismatch(InvalidSignature):
+    """Authentic message, but the amount or transaction is not what we asked for."""
 
 
 class GatewayRejected(Exception):

@@ -33,6 +33,7 @@ from app.payments.gateways.base import (
     NOT_FOUND,
     PENDING,
     REFUNDED,
+    AmountMismatch,
     GatewayError,
     GatewayRejected,
     GatewayResult,
@@ -66,10 +67,6 @@ STATUS_MAP = {
     "NOT_FOUND": NOT_FOUND,
     "CANCELED": CANCELLED,
 }
-
-
-class AmountMismatch(InvalidSignature):
-    """Authentic message, but the amount or transaction is not what we asked for."""
 
 
 def sign(secret: str, fields: dict[str, str], signed_field_names: str) -> str:

@@ -17,7 +17,6 @@ from typing import Any
 
 import requests
 
-from app.config import gateway_url
 from app.payments.gateways.base import (
     AUTHORIZED,
     CANCELLED,
@@ -36,7 +35,6 @@ from app.payments.gateways.base import (
     PaymentRequest,
     WebhookMessage,
 )
-from app.payments.gateways.registry import register
 
 # KOMOJU payment status -> our vocabulary (gateways.md §2.4).
 PAYMENT_STATUS = {
@@ -374,15 +372,3 @@ class KomojuGateway:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _factory(cfg) -> KomojuGateway:
-    return KomojuGateway(
-        api_base=gateway_url(cfg, "KOMOJU_API_BASE"),
-        secret_key=cfg["KOMOJU_SECRET_KEY"],
-        webhook_secret=cfg["KOMOJU_WEBHOOK_SECRET"],
-        timeout=cfg["GATEWAY_TIMEOUT_SECONDS"],
-    )
-
-
-register("komoju", _factory)

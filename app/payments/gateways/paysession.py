@@ -404,27 +404,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def _factory(cfg) -> PaysessionGateway:
-    from app.config import gateway_url
-
-    return PaysessionGateway(
-        api_base=gateway_url(cfg, "PAYSESSION_API_BASE"),
-        checkout_url=gateway_url(cfg, "PAYSESSION_CHECKOUT_URL"),
-        client_id=cfg["PAYSESSION_CLIENT_ID"],
-        client_secret=cfg["PAYSESSION_CLIENT_SECRET"],
-        timeout=cfg["GATEWAY_TIMEOUT_SECONDS"],
-        webhook_tolerance=int(
-            cfg.get("PAYSESSION_WEBHOOK_TOLERANCE_SECONDS", DEFAULT_TOLERANCE_SECONDS)
-        ),
-    )
-
-
-def _register() -> None:
-    from app.payments.gateways.registry import register
-
-    register("paysession", _factory)
-
-
-_register()

@@ -1,18 +1,30 @@
-"""Build the adapter for a backend name from the app's configuration."""
+"""Build the adapter for a backend name from the app's configuration.
+
+`FACTORIES` is the one list of gateways: a new adapter is a module next to this
+one plus one entry here (see docs/architecture.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import current_app
 
 from app.config import gateway_url
 from app.payments.gateways.base import PaymentGateway
+from app.payments.gateways.esewa import EsewaGateway
+from app.payments.gateways.komoju import KomojuGateway
+from app.payments.gateways.manual import ManualGateway
+from app.payments.gateways.paysession import (
+    DEFAULT_TOLERANCE_SECONDS,
+    PaysessionGateway,
+)
+
+Config = Mapping[str, Any]
 
 
-def _esewa(cfg) -> PaymentGateway:
-    from app.payments.gateways.esewa import EsewaGateway
-
+def _esewa(cfg: Config) -> PaymentGateway:
     return EsewaGateway(
         product_code=cfg["ESEWA_PRODUCT_CODE"],
         secret=cfg["ESEWA_SECRET_KEY"],
@@ -22,22 +34,42 @@ def _esewa(cfg) -> PaymentGateway:
     )
 
 
-def _manual(cfg) -> PaymentGateway:
-    from app.payments.gateways.manual import ManualGateway
+def _komoju(cfg: Config) -> PaymentGateway:
+    return KomojuGateway(
+        api_base=gateway_url(cfg, "KOMOJU_API_BASE"),
+        secret_key=cfg["KOMOJU_SECRET_KEY"],
+        webhook_secret=cfg["KOMOJU_WEBHOOK_SECRET"],
+        timeout=cfg["GATEWAY_TIMEOUT_SECONDS"],
+    )
 
+
+def _paysession(cfg: Config) -> PaymentGateway:
+    return PaysessionGateway(
+        api_base=gateway_url(cfg, "PAYSESSION_API_BASE"),
+        checkout_url=gateway_url(cfg, "PAYSESSION_CHECKOUT_URL"),
+        client_id=cfg["PAYSESSION_CLIENT_ID"],
+        client_secret=cfg["PAYSESSION_CLIENT_SECRET"],
+        timeout=cfg["GATEWAY_TIMEOUT_SECONDS"],
+        webhook_tolerance=int(
+            cfg.get("PAYSESSION_WEBHOOK_TOLERANCE_SECONDS", DEFAULT_TOLERANCE_SECONDS)
+        ),
+    )
+
+
+def _manual(cfg: Config) -> PaymentGateway:
     return ManualGateway()
 
 
-FACTORIES: dict[str, Callable] = {"esewa": _esewa, "manual": _manual}
-
-
-def register(name: str, factory: Callable) -> None:
-    """Gateway modules add themselves here (Komoju, payment session)."""
-    FACTORIES[name] = factory
+# backend name (PaymentMethod.backend, Payment.gateway) -> adapter factory
+FACTORIES: dict[str, Callable[[Config], PaymentGateway]] = {
+    "esewa": _esewa,
+    "komoju": _komoju,
+    "paysession": _paysession,
+    "manual": _manual,
+}
 
 
 def get_gateway(name: str) -> PaymentGateway:
-    _load_optional()
     try:
         factory = FACTORIES[name]
     except KeyError as exc:
@@ -45,14 +77,7 @@ def get_gateway(name: str) -> PaymentGateway:
     return factory(current_app.config)
 
 
-def _load_optional() -> None:
-    """Import the adapters that register themselves (lazily: they import this
-    module, so importing them at the top would be circular)."""
-    from app.payments.gateways import komoju, paysession  # noqa: F401
-
-
 def has_webhooks(name: str) -> bool:
-    """A gateway adapter that can judge a webhook (manual payments have none;
-    eSewa's adapter refuses every webhook as unsigned, which is answered 401)."""
-    _load_optional()
+    """A backend whose webhooks we judge. Manual payments have none (404);
+    eSewa's adapter refuses every webhook as unsigned, which is answered 401."""
     return name in FACTORIES and name != "manual"

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.library.services import library_for
 from app.orders.models import Order
-from app.orders.services import get_order_for, user_cancel
+from app.orders.services import get_order_for
+from app.orders.states import PAYABLE_ORDER_STATUSES
 from app.payments import methods
-from app.payments.services import initiate_payment, order_facts
+from app.payments.cancellation import user_cancel
+from app.payments.handoff import initiate_payment, order_facts
 
 bp = Blueprint("orders", __name__)
 
@@ -32,7 +34,7 @@ def order_page(public_id: str):
     order = get_order_for(None, public_id, current_user, key)
     pay_methods = (
         methods.methods_for(order_facts(order))
-        if order.status in ("payment_pending", "failed")
+        if order.status in PAYABLE_ORDER_STATUSES
         else []
     )
     return render_template(

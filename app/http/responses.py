@@ -1,27 +1,13 @@
-"""The ResponseDto envelope every JSON answer uses (SPEC §7)."""
+"""The ResponseDto envelope every JSON answer uses (SPEC §7).
+
+Errors are raised as `app.services_errors.ServiceError` and rendered in this
+envelope by `app.errors` under /api/ and /rpc/."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import jsonify
-
-
-class ApiError(Exception):
-    """An error with a stable code, answered as a ResponseDto by the error handler."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        details: dict[str, Any] | None = None,
-    ):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.details = details or {}
 
 
 def ok(data: Any, status: int = 200):

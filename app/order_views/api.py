@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from app.api.auth import api_user
-from app.api.responses import ok
 from app.extensions import db
+from app.http.auth import api_user
+from app.http.responses import ok
+from app.order_views.serializers import order_dict
 from app.orders.models import Order
-from app.orders.serializers import order_dict
 from app.orders.services import get_order_for
 
 bp = Blueprint("orders_api", __name__)

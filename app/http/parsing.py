@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import request
 
-from app.api.responses import ApiError
+from app.services_errors import ServiceError
 
 
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ApiError("VALIDATION_ERROR", "The request body must be a JSON object.")
+        raise ServiceError(
+            "VALIDATION_ERROR", "The request body must be a JSON object."
+        )
     return body
 
 
@@ -25,7 +27,7 @@ def field(
 ) -> Any:
     if name not in body or body[name] is None:
         if required:
-            raise ApiError(
+            raise ServiceError(
                 "VALIDATION_ERROR", f"'{name}' is required.", 400, {name: "required"}
             )
         return default
@@ -33,15 +35,15 @@ def field(
     kinds = kind if isinstance(kind, tuple) else (kind,)
     # bool is an int in Python; an id of `true` is still a wrong type.
     if isinstance(value, bool) and bool not in kinds:
-        raise ApiError(
+        raise ServiceError(
             "VALIDATION_ERROR", f"'{name}' has the wrong type.", 400, {name: "type"}
         )
     if not isinstance(value, kinds):
-        raise ApiError(
+        raise ServiceError(
             "VALIDATION_ERROR", f"'{name}' has the wrong type.", 400, {name: "type"}
         )
     if isinstance(value, str) and len(value) > 2000:
-        raise ApiError(
+        raise ServiceError(
             "VALIDATION_ERROR", f"'{name}' is too long.", 400, {name: "long"}
         )
     return value
@@ -50,7 +52,7 @@ def field(
 def positive_id(body: dict[str, Any], name: str, required: bool = True) -> int | None:
     value = field(body, name, int, required)
     if value is not None and not (0 < value < 2**31):
-        raise ApiError(
+        raise ServiceError(
             "VALIDATION_ERROR", f"'{name}' must be a positive id.", 400, {name: "range"}
         )
     return value

@@ -12,13 +12,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.api.models import IdempotencyKey
-from app.api.responses import ApiError
 from app.db_setup import dialect_insert
 from app.extensions import db
+from app.http.models import IdempotencyKey
+from app.http.responses import ok
+from app.services_errors import ServiceError
 
 
 def fingerprint(body: Any) -> str:
@@ -28,7 +30,7 @@ def fingerprint(body: Any) -> str:
 
 def _replay(row: IdempotencyKey, fp: str) -> tuple[int, dict]:
     if row.fingerprint != fp:
-        raise ApiError(
+        raise ServiceError(
             "IDEMPOTENCY_KEY_REUSED",
             "This Idempotency-Key was used with a different request body.",
             422,
@@ -45,7 +47,9 @@ def run_idempotent(
         db.session.commit()
         return 200, data
     if not key.strip() or len(key) > 255:
-        raise ApiError("VALIDATION_ERROR", "Idempotency-Key must be 1-255 characters.")
+        raise ServiceError(
+            "VALIDATION_ERROR", "Idempotency-Key must be 1-255 characters."
+        )
     fp = fingerprint(body)
     lookup = select(IdempotencyKey).where(
         IdempotencyKey.owner == owner,
@@ -90,10 +94,6 @@ def run_idempotent(
 
 def respond_idempotent(owner: str, scope: str, body: Any, work: Callable[[], dict]):
     """`run_idempotent` with the request's `Idempotency-Key`, as a ResponseDto."""
-    from flask import request
-
-    from app.api.responses import ok
-
     status, data = run_idempotent(
         owner, scope, request.headers.get("Idempotency-Key"), body, work
     )

@@ -1,0 +1,52 @@
+"""Cancelling an unpaid order: the order, its live attempts and its goods, once.
+
+Cancellation lives on the payments side because an order cannot be cancelled
+without closing the payment attempts that could still pay it.
+"""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.orders import fulfilment
+from app.orders.models import Order
+from app.orders.states import OPEN_ORDER_STATUSES
+from app.orders.transitions import order_transition
+from app.payments.attempts import live_payments
+from app.payments.audit import log_event
+from app.payments.transitions import payment_transition
+from app.services_errors import Conflict
+
+# The reason auto-cancel gives: its attempts expire rather than being cancelled.
+TIMEOUT = "timeout"
+
+
+def cancel_order(order_id: int, reason: str) -> bool:
+    """Cancel an unpaid order: close its live attempts and release what it holds.
+
+    True only for the caller whose transition won; that caller alone releases
+    seats, tickets or stock (`fulfilment.cancelled`).
+    """
+    if not order_transition(order_id, "cancel", cancel_reason=reason[:200]):
+        return False
+    order = db.session.get(Order, order_id)
+    event = "expire" if reason == TIMEOUT else "cancel"
+    for payment in live_payments(order):
+        payment_transition(payment.id, event)
+    fulfilment.cancelled(order)
+    log_event(
+        gateway="storefront",
+        kind="note",
+        order_id=order.id,
+        outcome="order_cancelled",
+        detail=reason,
+    )
+    return True
+
+
+def user_cancel(order: Order) -> None:
+    """The customer cancels their own unpaid order (409 once it is settled)."""
+    if order.status not in OPEN_ORDER_STATUSES:
+        raise Conflict(
+            "ORDER_NOT_CANCELLABLE", f"A {order.status} order cannot be cancelled."
+        )
+    cancel_order(order.id, "cancelled by customer")
