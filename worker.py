@@ -12,6 +12,7 @@ import logging
 import sys
 
 from rq import Worker
+from sqlalchemy.orm import configure_mappers
 
 from app import create_app
 from app.extensions import db
@@ -39,12 +40,11 @@ def warm_up(app) -> None:
 
     Configure the mappers and compile the mail templates once in the parent (the
     topic handlers are imported with the app, by `app.composition`); then freeze
-    the heap so the garbage collector of each horse leaves the inherited objects alone (a full collection in a
-    fresh fork walks - and copies - the whole parent heap; `make bench` measured
-    it at about half the CPU of an `order.payment_success` job).
+    the heap so the garbage collector of each horse leaves the inherited objects
+    alone (a full collection in a fresh fork walks - and copies - the whole
+    parent heap; `make bench` measured it at about half the CPU of an
+    `order.payment_success` job).
     """
-    from sqlalchemy.orm import configure_mappers
-
     configure_mappers()
     loader = app.jinja_env.loader
     for name in loader.list_templates() if loader else []:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.accounts.models import User
-from app.booklets.states import SEED_STEPS, seed_status as seed_label, shipping_label
+from app.booklets.states import SEED_STEPS, shipping_label
+from app.booklets.states import seed_status as seed_label
 from app.catalog.models import Product
 from app.conditional import guarded_update
 from app.extensions import db
@@ -177,7 +178,6 @@ _MISSING_STEP = {
 }
 
 
-
 def _describe(order: Order) -> str:
     if order.fulfilment_status:
         return order.fulfilment_status
@@ -262,6 +262,7 @@ def mark_completed(order_id: int) -> Order:
 
 
 # --- seed 003's steps, for the order page ----------------------------------------
+
 
 def seed_status(order: Order) -> str:
     """The order's seed 003 status label."""
