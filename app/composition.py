@@ -59,7 +59,7 @@ from app.sandbox import paysession as sandbox_paysession
 from app.training import api as training_api
 from app.training import fulfilment as training_goods
 from app.training import views as training_pages
-from app.training.services import enrollment_email_context
+from app.training.emails import enrollment_email_context
 
 # (blueprint, url prefix); pages keep CSRF protection.
 PAGES: list[tuple[Blueprint, str | None]] = [

@@ -17,11 +17,13 @@ from app.extensions import db
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
+from app.orders.shipping_states import is_unshipped
+from app.orders.states import is_paid
 from app.orders.transitions import order_transition
 from app.outbox.models import OutboxEvent
 from app.outbox.services import redrive
+from app.payments.attempts import captured_payments
 from app.payments.audit import log_event
-from app.payments.models import Payment
 from app.payments.transitions import payment_transition
 from app.services_errors import Conflict, NotFound, ServiceError
 
@@ -149,9 +151,7 @@ def mark_refunded_by_hand(order_id: int, reason: str, flagged: bool = True) -> N
     if not reason.strip():
         raise ServiceError("REASON_REQUIRED", "Say how the money was returned.", 422)
     order = _flagged(order_id, flagged)
-    captured = sorted(
-        (p for p in order.payments if p.status == "captured"), key=lambda p: p.id
-    )
+    captured = sorted(captured_payments(order), key=lambda p: p.id)
     if not captured:
         raise Conflict("NOTHING_CAPTURED", "This order has no captured payment.")
     note = f"refunded by hand: {reason}"[:300]
@@ -196,7 +196,7 @@ def _clear_flag(order: Order) -> None:
 def deliver_after_all(order_id: int, reason: str) -> None:
     """Booklets restocked: take the copies now, start shipping, clear the flag."""
     order = _flagged(order_id)
-    if order.kind != "booklet" or order.status != "paid" or order.fulfilment_status:
+    if order.kind != "booklet" or not is_paid(order.status) or order.fulfilment_status:
         raise Conflict(
             "CANNOT_DELIVER",
             "Only a paid booklet order that took no stock can be delivered after all.",
@@ -272,7 +272,7 @@ def cancel_booklet_order(order_id: int, how: str, reason: str) -> None:
     order = db.session.get(Order, order_id)
     if order is None or order.kind != "booklet":
         raise NotFound("ORDER_NOT_FOUND", "No such booklet order.")
-    if order.status != "paid" or order.fulfilment_status not in (None, "processing"):
+    if not is_paid(order.status) or not is_unshipped(order.fulfilment_status):
         state = order.fulfilment_status or order.status.replace("_", " ")
         raise Conflict(
             "CANNOT_CANCEL",
@@ -360,7 +360,3 @@ def create_order_for_customer(
         {"product": product.id, "quantity": quantity, "email": email},
     )
     return order
-
-
-def captured_payments(order: Order) -> list[Payment]:
-    return [p for p in order.payments if p.status == "captured"]

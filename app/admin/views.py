@@ -50,7 +50,9 @@ from app.downloads.services import store_book_file, upload_limit
 from app.extensions import db
 from app.money import display_amount
 from app.orders.models import Order
+from app.orders.states import OrderStatus
 from app.outbox.models import OutboxEvent
+from app.outbox.states import EventStatus
 from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.promotions.models import Promotion
 from app.security import csp_nonce
@@ -116,16 +118,18 @@ class HomeView(AdminOnly, AdminIndexView):
             "to_ship": db.session.scalar(
                 select(func.count(Order.id)).where(
                     Order.kind == "booklet",
-                    Order.status == "paid",
+                    Order.status == OrderStatus.PAID,
                     Order.fulfilment_status.in_(("processing", "shipped", "delivered")),
                 )
             ),
             "outbox_failed": db.session.scalar(
-                select(func.count(OutboxEvent.id)).where(OutboxEvent.status == "failed")
+                select(func.count(OutboxEvent.id)).where(
+                    OutboxEvent.status == EventStatus.FAILED
+                )
             ),
             "outbox_pending": db.session.scalar(
                 select(func.count(OutboxEvent.id)).where(
-                    OutboxEvent.status == "pending"
+                    OutboxEvent.status == EventStatus.PENDING
                 )
             ),
         }
@@ -657,7 +661,7 @@ class OutboxView(ReadOnlyView):
     column_formatters = {
         "status": lambda v, c, m, n: _row_button(
             m.status,
-            m.status == "failed",
+            m.status == EventStatus.FAILED,
             url_for("outbox.redrive", event_id=m.id),
             "Re-drive",
             "redrive",
@@ -775,7 +779,7 @@ class ShippingView(OperationView):
         query = select(Order).where(Order.kind == "booklet").order_by(Order.id.desc())
         if show == "open":
             query = query.where(
-                Order.status == "paid",
+                Order.status == OrderStatus.PAID,
                 Order.fulfilment_status.in_(("processing", "shipped", "delivered")),
             )
         orders = db.session.scalars(query.limit(200)).all()

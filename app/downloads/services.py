@@ -28,6 +28,7 @@ from app.downloads.models import DownloadCounter
 from app.extensions import db
 from app.library.models import ProductAccess
 from app.orders.models import Order
+from app.orders.states import is_paid
 from app.services_errors import NotFound, ServiceError
 
 BOOK_EXTENSIONS = (".pdf", ".epub", ".mobi", ".azw3", ".zip", ".txt")
@@ -110,7 +111,7 @@ def _still_valid(access: ProductAccess) -> bool:
     if access.valid_until is not None and access.valid_until <= utcnow():
         return False
     order = db.session.get(Order, access.order_id)
-    return order is not None and order.status == "paid"
+    return order is not None and is_paid(order.status)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ from app.events.models import Ticket
 from app.extensions import db
 from app.orders.models import Order, OrderItem
 from app.orders.services import LineItem, can_view, create_order
+from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
 from app.payments import methods
 from app.payments.handoff import initiate_payment
 from app.payments.models import Payment, PaymentMethod
+from app.payments.states import ACCEPTED_PAYMENT_STATUSES
 from app.services_errors import Conflict, NotFound, ServiceError
 
 MAX_PER_TYPE = 10
@@ -91,7 +93,9 @@ def total_sales(event_id: int) -> int:
     )
     total = db.session.scalar(
         select(func.coalesce(func.sum(Order.total), 0)).where(
-            Order.kind == "event", Order.status == "paid", Order.id.in_(order_ids)
+            Order.kind == "event",
+            Order.status == OrderStatus.PAID,
+            Order.id.in_(order_ids),
         )
     )
     return int(total or 0)
@@ -343,14 +347,14 @@ def settle_return(order: Order) -> bool:
     from app.payments.gateways.registry import get_gateway
     from app.payments.models import PaymentEvent
 
-    if order.status == "cancelled":
+    if order.status == OrderStatus.CANCELLED:
         return True
-    if order.status not in ("payment_pending", "failed"):
+    if order.status not in PAYABLE_ORDER_STATUSES:
         return False
     payment = latest_payment(order)
     if payment is None or payment.gateway != EVENT_GATEWAY:
         return False
-    if payment.status in ("authorized", "captured", "refunded"):
+    if payment.status in ACCEPTED_PAYMENT_STATUSES:
         return False
     hint = db.session.scalar(
         select(PaymentEvent.outcome)

@@ -25,6 +25,7 @@ from app.events.forms import (
 )
 from app.extensions import db, limiter
 from app.orders.browser import placed_here, remember_order
+from app.orders.states import is_paid
 from app.payments import methods
 from app.services_errors import ServiceError
 
@@ -154,7 +155,7 @@ def order_status(public_id: str):
     key = request.args.get("key")
     order = services.order_for(public_id, current_user, key)
     payment = services.latest_payment(order)
-    tickets = services.tickets_of(order) if order.status == "paid" else []
+    tickets = services.tickets_of(order) if is_paid(order.status) else []
     return render_template(
         "events/order.html",
         order=order,
@@ -181,7 +182,7 @@ def _printable(order, tickets):
         tickets=tickets,
         types={i.ticket_type_id: i for i in order.items},
         qr_svg=ticket_codes.qr_svg,
-        valid=order.status == "paid",
+        valid=is_paid(order.status),
     )
 
 

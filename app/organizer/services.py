@@ -21,7 +21,7 @@ from app.events.models import Ticket
 from app.extensions import db
 from app.money import format_amount
 from app.orders.models import Order, OrderItem
-from app.orders.states import OPEN_ORDER_STATUSES
+from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
 from app.organizer.charts import DayPoint
 from app.payments.models import Payment, PaymentEvent
 from app.services_errors import Conflict, NotFound
@@ -202,7 +202,7 @@ def sales_per_day(
         select(Order.currency, paid_day, func.sum(Order.total), func.count(Order.id))
         .where(
             Order.kind == "event",
-            Order.status == "paid",
+            Order.status == OrderStatus.PAID,
             Order.paid_at >= dt.datetime.combine(first, dt.time.min),
             Order.id.in_(pairs.where(TicketType.event_id.in_(event_ids))),
         )
@@ -392,7 +392,7 @@ def order_view(order: Order, event: Event) -> OrderView:
 def resend_tickets(order: Order, tag: str) -> None:
     """Book the ticket email again; `tag` makes a new dedupe key, and the same
     tag (a double submit of one form) books it only once."""
-    if order.status != "paid":
+    if not is_paid(order.status):
         raise Conflict(
             "ORDER_NOT_PAID",
             f"Tickets exist only for paid orders; this one is "
@@ -410,7 +410,7 @@ def cancel_unpaid(order: Order) -> None:
         raise Conflict(
             "ORDER_NOT_CANCELLABLE",
             f"A {order.status.replace('_', ' ')} order cannot be cancelled"
-            + ("; refund it instead." if order.status == "paid" else "."),
+            + ("; refund it instead." if is_paid(order.status) else "."),
         )
     if not cancel_order(order.id, "cancelled by organizer"):
         raise Conflict("ORDER_NOT_CANCELLABLE", "This order changed; reload it.")

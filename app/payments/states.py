@@ -37,6 +37,10 @@ SETTLED_PAYMENT_STATUSES = frozenset({PaymentStatus.CAPTURED, PaymentStatus.REFU
 ACCEPTED_PAYMENT_STATUSES = frozenset(
     {PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.REFUNDED}
 )
+# Ended without money (a late capture may still revive it).
+CLOSED_PAYMENT_STATUSES = frozenset(
+    {PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED}
+)
 
 PAYMENT_LIFECYCLE: Lifecycle[PaymentStatus] = Lifecycle(
     "payment",
@@ -81,6 +85,7 @@ def is_captured(status: str) -> bool:
 
 __all__ = [
     "ACCEPTED_PAYMENT_STATUSES",
+    "CLOSED_PAYMENT_STATUSES",
     "HANDOFF_STATUSES",
     "IllegalTransition",
     "LIVE_PAYMENT_STATUSES",

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.orders.browser import remember_order
 from app.orders.services import can_view, get_order_for
 from app.payments.models import Payment
+from app.payments.states import HANDOFF_STATUSES
 
 bp = Blueprint("payments", __name__)
 
@@ -22,7 +23,7 @@ def handoff(payment_id: int):
     if payment is None or not can_view(payment.order, current_user, key):
         abort(404)
     remember_order(payment.order)
-    if payment.status not in ("created", "pending"):
+    if payment.status not in HANDOFF_STATUSES:
         return redirect(
             f"/payments/result/{payment.order.public_id}?key={payment.order.order_key}"
         )

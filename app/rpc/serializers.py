@@ -20,6 +20,7 @@ from app.extensions import db
 from app.money import decimals
 from app.orders.models import Order
 from app.payments.models import Payment, PaymentEvent
+from app.payments.states import CLOSED_PAYMENT_STATUSES, PaymentStatus, is_settled
 
 SERVICE_PATH = "/rpc/payment.v1.PaymentService"
 
@@ -49,7 +50,6 @@ AUTH_STATUS = {
     "cancelled": "failed",
     "expired": "failed",
 }
-FINAL_FAILURES = ("failed", "cancelled", "expired")
 
 
 def iso(value) -> str | None:
@@ -150,9 +150,9 @@ def payment_message(payment: Payment) -> dict[str, Any]:
     order = payment.order
     seen = gateway_view(payment)
     currency = payment.currency
-    captured = payment.status in ("captured", "refunded")
+    captured = is_settled(payment.status)
     finished = payment.completed_at or (
-        payment.updated_at if payment.status in FINAL_FAILURES else None
+        payment.updated_at if payment.status in CLOSED_PAYMENT_STATUSES else None
     )
     method_data: dict[str, Any] = {"method": payment.method}
     if isinstance(seen.get("payment_method"), dict):
@@ -203,5 +203,5 @@ def refund_messages(order: Order) -> list[dict[str, Any]]:
             "created_at": iso(p.updated_at),
         }
         for p in order.payments
-        if p.status == "refunded"
+        if p.status == PaymentStatus.REFUNDED
     ]

@@ -23,15 +23,23 @@ from sqlalchemy import select
 
 from app.accounts.models import MerchantKey
 from app.db import utcnow
+from app.extensions import db
 from app.money import decimals
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order, schedule_auto_cancel
+from app.orders.states import (
+    OPEN_ORDER_STATUSES,
+    SETTLED_ORDER_STATUSES,
+    OrderStatus,
+    is_paid,
+)
 from app.payments import methods
-from app.payments.cancellation import cancel_order
+from app.payments.cancellation import TIMEOUT, cancel_order
 from app.payments.finalise import verify_payment
 from app.payments.gateways.base import GatewayError
 from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
+from app.payments.states import is_settled
 from app.services_errors import GatewayUnavailable, NotFound, ServiceError
 
 RPC_METHOD = "paysession"  # the PaymentMethod code every RPC order is paid with
@@ -49,7 +57,6 @@ GATEWAY_METHODS = frozenset(
     {"cc", "dc", "ccc", "ppc", "nb", "upi", "paypal", "app", "paylater"}
     | {"cardlessemi", "dcemi", "ccemi", "banktransfer"}
 )
-OPEN_STATUSES = ("payment_pending", "on_hold", "failed")
 
 
 @dataclass
@@ -415,15 +422,13 @@ def verify_order_payment(merchant: MerchantKey, public_id: str) -> dict:
     its expiry that is still unpaid after the check is cancelled, as the
     auto-cancel job would do.
     """
-    from app.extensions import db
-
     order = merchant_order(merchant, public_id)
-    if order.status not in ("paid", "refunded"):
+    if order.status not in SETTLED_ORDER_STATUSES:
         attempts = sorted(
             (
                 p
                 for p in order.payments
-                if p.gateway_txn_id and p.status not in ("captured", "refunded")
+                if p.gateway_txn_id and not is_settled(p.status)
             ),
             key=lambda p: p.id,
             reverse=True,
@@ -438,11 +443,11 @@ def verify_order_payment(merchant: MerchantKey, public_id: str) -> dict:
                     "Nothing was changed.",
                 ) from exc
             db.session.refresh(order)
-            if order.status == "paid":
+            if is_paid(order.status):
                 break
         db.session.refresh(order)
-        if order.status in OPEN_STATUSES and order.expires_at <= utcnow():
-            cancel_order(order.id, "timeout")
+        if order.status in OPEN_ORDER_STATUSES and order.expires_at <= utcnow():
+            cancel_order(order.id, TIMEOUT)
             db.session.refresh(order)
     return verify_answer(order)
 
@@ -451,7 +456,7 @@ def verify_answer(order: Order) -> dict:
     if order.status in ANSWERS:
         message, code, status = ANSWERS[order.status]
         return {"message": message, "code": code, "status": status}
-    if order.status == "cancelled":
+    if order.status == OrderStatus.CANCELLED:
         expired = order.cancel_reason in ("timeout", "payment expired at the gateway")
         message = "Order expired before it was paid" if expired else "Order cancelled"
         return {"message": message, "code": "410", "status": "failed"}

@@ -15,7 +15,8 @@ from app.http.parsing import field, json_body, positive_id
 from app.http.responses import ok
 from app.payments.handoff import init_response
 from app.services_errors import ServiceError
-from app.training import services
+from app.training import enrollment, services
+from app.training.serializers import enrollment_dict
 
 bp = Blueprint("training_api", __name__)
 
@@ -58,7 +59,7 @@ def enroll():
     return_url = field(body, "returnUrl", str, required=False)
     payment_type = field(body, "paymentType", str, required=False)
     form = _form_data(body)
-    req = services.EnrollmentRequest(
+    req = enrollment.EnrollmentRequest(
         product_id=product_id,
         cohort_id=cohort_id,
         session_id=session_id,
@@ -72,7 +73,7 @@ def enroll():
     )
 
     def work() -> dict:
-        order, payment = services.enroll(user, req)
+        order, payment = enrollment.enroll(user, req)
         return init_response(order, payment)
 
     return respond_idempotent(f"user:{user.id}", "mobile.training.enroll", body, work)
@@ -81,7 +82,7 @@ def enroll():
 @bp.get("/mobile/training/enrollments")
 def enrollments():
     user = api_user()
-    return ok([services.enrollment_dict(e) for e in services.enrollments_for(user.id)])
+    return ok([enrollment_dict(e) for e in services.enrollments_for(user.id)])
 
 
 describe(

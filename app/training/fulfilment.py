@@ -17,8 +17,15 @@ from app.extensions import db
 from app.library.services import grant_access, revoke_for_order
 from app.mail.services import queue_email
 from app.orders.models import Order
-from app.training import services
 from app.training.models import Enrollment
+from app.training.seats import convert_hold, give_back_seat, release_hold, take_seat
+from app.training.services import enrollment_for_order
+from app.training.states import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    enrollment_transition,
+    is_enrolled,
+    is_pending,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,44 +39,43 @@ def paid(order: Order, late: bool) -> bool:
     enrolled again through another order, nothing is delivered and False is
     returned: the order stays paid and is flagged `needs_refund`.
     """
-    enrollment = services.enrollment_for_order(order.id)
+    enrollment = enrollment_for_order(order.id)
     if enrollment is None:
         log.error("paid training order %s has no enrollment", order.id)
         return False
-    if enrollment.status == "enrolled":
+    if is_enrolled(enrollment.status):
         return True
-    if enrollment.holds_seat and enrollment.status == "pending":
-        if not services.convert_hold(enrollment) and not services.take_seat(
-            enrollment.cohort_id
-        ):
+    if enrollment.holds_seat and is_pending(enrollment.status):
+        if not convert_hold(enrollment) and not take_seat(enrollment.cohort_id):
             return _undeliverable(enrollment, "the held seat was already released")
     else:
         other = db.session.scalar(
             select(Enrollment.id).where(
                 Enrollment.user_id == enrollment.user_id,
                 Enrollment.product_id == enrollment.product_id,
-                Enrollment.status.in_(services.ACTIVE_STATUSES),
+                Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES),
                 Enrollment.id != enrollment.id,
             )
         )
         if other is not None:
             return _undeliverable(enrollment, f"the user has enrollment {other}")
-        if not services.take_seat(enrollment.cohort_id):
+        if not take_seat(enrollment.cohort_id):
             return _undeliverable(enrollment, "the cohort is full")
         try:
             with db.session.begin_nested():
-                enrollment.status = "pending"
+                if not is_pending(enrollment.status):
+                    enrollment_transition(enrollment, "reopen")
                 db.session.flush()
         except IntegrityError:
             # A new enrollment for the same training appeared concurrently.
             db.session.refresh(enrollment)
-            services.give_back_seat(enrollment.cohort_id)
+            give_back_seat(enrollment.cohort_id)
             return _undeliverable(enrollment, "a concurrent enrollment exists")
     product = db.session.get(Product, enrollment.product_id)
     access = grant_access(
         enrollment.user_id, product.id, order.id, product.validity_days
     )
-    enrollment.status = "enrolled"
+    enrollment_transition(enrollment, "enroll")
     enrollment.order_id = order.id
     enrollment.access_type = access.access_type
     enrollment.access_valid_until = access.valid_until
@@ -87,8 +93,9 @@ def paid(order: Order, late: bool) -> bool:
 def _undeliverable(enrollment: Enrollment, why: str) -> bool:
     log.warning("enrollment %s cannot be completed: %s", enrollment.id, why)
     if enrollment.holds_seat:
-        services.release_hold(enrollment)
-    enrollment.status = "cancelled"
+        release_hold(enrollment)
+    if is_pending(enrollment.status):  # a released hold is cancelled already
+        enrollment_transition(enrollment, "cancel")
     db.session.flush()
     return False
 
@@ -96,20 +103,21 @@ def _undeliverable(enrollment: Enrollment, why: str) -> bool:
 def cancelled(order: Order) -> None:
     """An unpaid order was cancelled: release the hold; the enrollment never
     becomes enrolled through this order."""
-    enrollment = services.enrollment_for_order(order.id)
-    if enrollment is None or enrollment.status == "enrolled":
+    enrollment = enrollment_for_order(order.id)
+    if enrollment is None or is_enrolled(enrollment.status):
         return
     if enrollment.holds_seat:
-        services.release_hold(enrollment)
-    enrollment.status = "cancelled"
+        release_hold(enrollment)
+    if is_pending(enrollment.status):
+        enrollment_transition(enrollment, "cancel")
     db.session.flush()
 
 
 def refunded(order: Order) -> None:
     """A paid enrollment was refunded: the seat goes back and access ends."""
-    enrollment = services.enrollment_for_order(order.id)
-    if enrollment is not None and enrollment.status == "enrolled":
-        services.give_back_seat(enrollment.cohort_id)
-        enrollment.status = "cancelled"
+    enrollment = enrollment_for_order(order.id)
+    if enrollment is not None and is_enrolled(enrollment.status):
+        give_back_seat(enrollment.cohort_id)
+        enrollment_transition(enrollment, "refund")
         db.session.flush()
     revoke_for_order(order.id)

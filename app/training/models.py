@@ -11,8 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.catalog.models import Product, TrainingCohort, TrainingSession
 from app.db import created_at, intpk, updated_at
 from app.extensions import db
+from app.training.states import ACTIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 
-ACTIVE_ENROLLMENT = "status IN ('pending', 'enrolled')"
+# The partial unique index's predicate: "status IN ('pending', 'enrolled')".
+ACTIVE_ENROLLMENT = "status IN ({})".format(
+    ", ".join(f"'{status}'" for status in ACTIVE_ENROLLMENT_STATUSES)
+)
 
 
 class Enrollment(db.Model):
@@ -33,7 +37,7 @@ class Enrollment(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     cohort_id: Mapped[int] = mapped_column(ForeignKey("training_cohorts.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=EnrollmentStatus.PENDING)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     form_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     access_type: Mapped[str | None] = mapped_column(String(16))

@@ -11,7 +11,7 @@ from app.extensions import db, limiter
 from app.i18n.formatting import date_text, datetime_text, number
 from app.payments import methods
 from app.services_errors import ServiceError
-from app.training import services
+from app.training import enrollment, services
 from app.training.forms import EnrollForm
 
 bp = Blueprint("training", __name__)
@@ -98,9 +98,9 @@ def enroll(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            order, payment = services.enroll(
+            order, payment = enrollment.enroll(
                 current_user,
-                services.EnrollmentRequest(
+                enrollment.EnrollmentRequest(
                     product_id=product.id,
                     cohort_id=form.cohort.data,
                     session_id=form.session.data,
@@ -158,7 +158,7 @@ def session_content(slug: str, session_id: int):
         product=product,
         session=session,
         access=access,
-        order_url=services.order_url(access.order) if access.order else None,
+        order_url=enrollment.order_url(access.order) if access.order else None,
     ), (200 if access.allowed else 403)
 
 

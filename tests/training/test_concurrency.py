@@ -306,9 +306,9 @@ def test_without_the_lock_the_index_still_stops_duplicates(
     """Take the advisory lock away: concurrent requests of one user may now both
     pass the "no active enrollment" check, and the database's partial unique
     index refuses the second (ENROLLMENT_IN_PROGRESS, everything rolled back)."""
-    from app.training import services
+    from app.training import enrollment
 
-    monkeypatch.setattr(services, "lock_enrollment", lambda *_a: None)
+    monkeypatch.setattr(enrollment, "lock_enrollment", lambda *_a: None)
     factory.payment_methods()
     product, cohort, session = factory.training(capacity=5)
     ((uid, email, token),) = make_users(factory, 1, "nolock")
