@@ -1,6 +1,6 @@
 # Two commands do all set-up on a machine with only Python 3.11+:
 #   make run   - venv, install, migrate, demo data, web + worker on embedded defaults
-#   make test  - venv, install (with dev tools), the whole suite
+#   make test  - venv, install (with dev tools), the import contracts, the suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,12 +25,16 @@ run: $(VENV)/.run-deps
 	$(BIN)/flask seed-demo
 	$(BIN)/python scripts/devrun.py
 
+# The import contracts (pyproject.toml, docs/architecture.md) run first: a
+# dependency in the wrong direction fails the build before any test runs.
 test: $(VENV)/.dev-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff check --fix .
