@@ -8,9 +8,22 @@ from zoneinfo import ZoneInfo
 import click
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
+from app.accounts.merchant_keys import create_merchant_key, revoke_merchant_key
+from app.accounts.models import User
+from app.catalog.models import (
+    Event,
+    Product,
+    TicketType,
+    TrainingCohort,
+    TrainingSession,
+)
 from app.db import utcnow
 from app.extensions import db
+from app.outbox.relay import maintenance_tick
+from app.payments.models import PaymentMethod
+from app.promotions.models import Promotion
 
 TOKYO = "Asia/Tokyo"
 KATHMANDU = "Asia/Kathmandu"  # UTC+05:45
@@ -61,18 +74,6 @@ PAYMENT_METHODS = [
 
 def seed_demo_data() -> list[tuple[str, str, str]]:
     """Create the demo catalog and users once; running again changes nothing."""
-    from werkzeug.security import generate_password_hash
-
-    from app.accounts.models import User
-    from app.catalog.models import (
-        Event,
-        Product,
-        TicketType,
-        TrainingCohort,
-        TrainingSession,
-    )
-    from app.payments.models import PaymentMethod
-    from app.promotions.models import Promotion
 
     users = {}
     for email, name, role, phone in DEMO_USERS:
@@ -280,8 +281,6 @@ def register_commands(app: Flask) -> None:
     @merchant_keys.command("create")
     @click.argument("name")
     def create_key(name: str):
-        from app.accounts.merchant_keys import create_merchant_key
-
         raw, key = create_merchant_key(name)
         db.session.commit()
         click.echo(
@@ -292,8 +291,6 @@ def register_commands(app: Flask) -> None:
     @merchant_keys.command("revoke")
     @click.argument("key_id", type=int)
     def revoke_key(key_id: int):
-        from app.accounts.merchant_keys import revoke_merchant_key
-
         if revoke_merchant_key(key_id):
             db.session.commit()
             click.echo(f"Revoked merchant key #{key_id}.")
@@ -303,6 +300,5 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("maintenance")
     def maintenance():
         """Run one maintenance tick now (relay the outbox, clean old rows)."""
-        from app.outbox.relay import maintenance_tick
 
         click.echo(maintenance_tick(reschedule=False))

@@ -33,7 +33,7 @@ from app.downloads import views as download_pages
 from app.events import api as event_api
 from app.events import fulfilment as event_goods
 from app.events import views as event_pages
-from app.events.tickets import tickets_email_context
+from app.events.emails import tickets_email_context
 from app.extensions import csrf
 from app.http import auth as api_auth
 from app.mail import context as mail_context

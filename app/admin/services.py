@@ -10,8 +10,10 @@ from typing import Any
 from flask_login import current_user
 from sqlalchemy import inspect, select, update
 
+from app.accounts.models import User
 from app.admin.models import AuditLog
 from app.booklets import services as booklets
+from app.catalog.models import Product
 from app.db import utcnow
 from app.extensions import db
 from app.orders import fulfilment
@@ -24,6 +26,7 @@ from app.outbox.models import OutboxEvent
 from app.outbox.services import redrive
 from app.payments.attempts import captured_payments
 from app.payments.audit import log_event
+from app.payments.refunds import refund_order
 from app.payments.transitions import payment_transition
 from app.services_errors import Conflict, NotFound, ServiceError
 
@@ -133,7 +136,6 @@ def _flagged(order_id: int, flagged: bool = True) -> Order:
 
 def refund_via_gateway(order_id: int, reason: str, flagged: bool = True) -> None:
     """Refund the whole order through its gateway (`refund_order`)."""
-    from app.payments.refunds import refund_order
 
     _flagged(order_id, flagged)
     refund_order(order_id, reason or "needs_refund resolved by staff")
@@ -305,8 +307,6 @@ def create_order_for_customer(
     Digital goods are granted to an account, so they need the customer's
     existing account; a booklet can go to anyone, with a shipping address.
     """
-    from app.accounts.models import User
-    from app.catalog.models import Product
 
     product = db.session.get(Product, product_id)
     if product is None or not product.active:

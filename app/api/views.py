@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app.accounts import services as accounts
+from app.api.openapi import build_spec
 from app.catalog import services as catalog
 from app.extensions import db, limiter
 from app.http.auth import api_user
@@ -84,6 +85,4 @@ def event(event_id: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    from app.api.openapi import build_spec
-
     return build_spec()

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.booklets.forms import BuyBookletForm
-from app.booklets.services import checkout_booklet
+from app.booklets.services import checkout_booklet, seed_status, seed_steps
 from app.catalog.models import Product
 from app.catalog.services import get_product_by_slug
 from app.extensions import db, limiter
@@ -77,6 +77,4 @@ def buy(slug: str):
 
 @bp.app_context_processor
 def _booklet_helpers() -> dict:
-    from app.booklets.services import seed_status, seed_steps
-
     return {"booklet_steps": seed_steps, "booklet_status": seed_status}

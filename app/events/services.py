@@ -19,12 +19,16 @@ from app.catalog.models import Event, TicketType
 from app.checkout.services import check_return_url
 from app.events.models import Ticket
 from app.extensions import db
+from app.mail.services import queue_email
 from app.orders.models import Order, OrderItem
 from app.orders.services import LineItem, can_view, create_order
 from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
 from app.payments import methods
+from app.payments.cancellation import cancel_order
+from app.payments.gateways.base import GatewayError, GatewayRejected
+from app.payments.gateways.registry import get_gateway
 from app.payments.handoff import initiate_payment
-from app.payments.models import Payment, PaymentMethod
+from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.payments.states import ACCEPTED_PAYMENT_STATUSES
 from app.services_errors import Conflict, NotFound, ServiceError
 
@@ -342,10 +346,6 @@ def settle_return(order: Order) -> bool:
     as the redirect event's outcome; a session is only given up after KOMOJU
     confirms it can no longer be paid.
     """
-    from app.payments.cancellation import cancel_order
-    from app.payments.gateways.base import GatewayError, GatewayRejected
-    from app.payments.gateways.registry import get_gateway
-    from app.payments.models import PaymentEvent
 
     if order.status == OrderStatus.CANCELLED:
         return True
@@ -385,6 +385,5 @@ def queue_ticket_email(order: Order, resend_tag: str | None = None) -> None:
         if len(tag) > 60:  # the outbox and mail keys hold 120 characters
             tag = hashlib.sha256(tag.encode()).hexdigest()[:32]
         key = f"{key}-resend-{tag}"
-    from app.mail.services import queue_email
 
     queue_email(key, order.customer_email, "tickets", {"order_id": order.id})

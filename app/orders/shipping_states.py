@@ -31,6 +31,11 @@ SHIPPING_PROGRESS = {
     ShippingStatus.COMPLETED: 4,
 }
 
+# Paid and on its way: staff still have a step to take.
+OPEN_SHIPPING_STATUSES = frozenset(
+    {ShippingStatus.PROCESSING, ShippingStatus.SHIPPED, ShippingStatus.DELIVERED}
+)
+
 # Still in the warehouse: an admin may refund it and put the stock back.
 UNSHIPPED_STATUSES = frozenset({None, ShippingStatus.PROCESSING})
 
@@ -66,6 +71,7 @@ def is_unshipped(status: str | None) -> bool:
 __all__ = [
     "FULFILMENT_STATUSES",
     "IllegalTransition",
+    "OPEN_SHIPPING_STATUSES",
     "SHIPPING_LIFECYCLE",
     "SHIPPING_PROGRESS",
     "SHIPPING_STAMPS",

@@ -18,12 +18,16 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Event, TicketType
 from app.db import utcnow
 from app.events.models import Ticket
+from app.events.services import queue_ticket_email
 from app.extensions import db
 from app.money import format_amount
 from app.orders.models import Order, OrderItem
 from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
 from app.organizer.charts import DayPoint
+from app.payments.cancellation import cancel_order
+from app.payments.finalise import check_now
 from app.payments.models import Payment, PaymentEvent
+from app.payments.refunds import refund_order
 from app.services_errors import Conflict, NotFound
 
 PER_PAGE = 25
@@ -398,14 +402,11 @@ def resend_tickets(order: Order, tag: str) -> None:
             f"Tickets exist only for paid orders; this one is "
             f"{order.status.replace('_', ' ')}.",
         )
-    from app.events.services import queue_ticket_email
 
     queue_ticket_email(order, f"organizer-{tag}")
 
 
 def cancel_unpaid(order: Order) -> None:
-    from app.payments.cancellation import cancel_order
-
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict(
             "ORDER_NOT_CANCELLABLE",
@@ -417,14 +418,10 @@ def cancel_unpaid(order: Order) -> None:
 
 
 def refund(order: Order, reason: str) -> str:
-    from app.payments.refunds import refund_order
-
     return refund_order(order.id, reason or "refunded by organizer")
 
 
 def check_payment(order: Order, payment_id: int) -> str:
-    from app.payments.finalise import check_now
-
     if payment_id not in {p.id for p in order.payments}:
         raise NotFound("PAYMENT_NOT_FOUND", "No such payment on this order.")
     return check_now(payment_id)

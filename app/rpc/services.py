@@ -390,8 +390,6 @@ def merchant_order(merchant: MerchantKey, public_id: str) -> Order:
 
 
 def db_order(public_id: str) -> Order | None:
-    from app.extensions import db
-
     return db.session.scalar(
         select(Order).where(Order.public_id == public_id, Order.kind == "service")
     )

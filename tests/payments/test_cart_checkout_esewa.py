@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 
 import requests
 from sqlalchemy import func, select
@@ -28,19 +26,6 @@ SEED_KEYS = {
     "redirectUrl",
     "gatewayPayload",
 }
-PAYLOAD_KEYS = [
-    "amount",
-    "tax_amount",
-    "total_amount",
-    "transaction_uuid",
-    "product_code",
-    "product_service_charge",
-    "product_delivery_charge",
-    "success_url",
-    "failure_url",
-    "signed_field_names",
-    "signature",
-]
 
 
 def checkout(api, key=None, **body):
@@ -63,25 +48,7 @@ def test_checkout_returns_seed_001_shape(shop, live_url, db):
     data = body["data"]
     assert set(data) == SEED_KEYS
     assert data["status"] == "payment_pending"
-    assert data["initiationType"] == "form_post"
-    assert data["redirectUrl"] == f"{live_url}/_sandbox/esewa/api/epay/main/v2/form"
-    payload = data["gatewayPayload"]
-    assert list(payload) == PAYLOAD_KEYS
-    assert payload["amount"] == payload["total_amount"] == "1300.00"
-    assert payload["tax_amount"] == "0.00"
-    assert payload["product_code"] == "EPAYTEST"
-    assert payload["signed_field_names"] == "total_amount,transaction_uuid,product_code"
-    pid = data["paymentId"]
-    assert data["gatewayTransactionId"] == payload["transaction_uuid"]
-    assert data["gatewayTransactionId"].startswith(f"{pid}-")
-    assert payload["success_url"] == f"{live_url}/api/payments/redirect/{pid}/success"
-    assert payload["failure_url"] == f"{live_url}/api/payments/redirect/{pid}/failure"
-    message = (
-        f"total_amount={payload['total_amount']},"
-        f"transaction_uuid={payload['transaction_uuid']},product_code=EPAYTEST"
-    )
-    digest = hmac.new(esewa.SECRET.encode(), message.encode(), hashlib.sha256).digest()
-    assert payload["signature"] == base64.b64encode(digest).decode()
+    esewa.assert_handoff(data, live_url, "1300.00")
 
 
 def test_mobile_checkout_adds_items_and_totals(shop):

@@ -665,9 +665,9 @@ def test_gateway_hang_times_out_as_503(app, rpc, live_url, db):
     app.config["SANDBOX_HANG_SECONDS"] = 3
     try:
         set_mode(live_url, "hang")
-        started = time.monotonic()
         resp = rpc.call("CreateOrder", order_request())
-        assert time.monotonic() - started < 2.5
+        # The hanging sandbox would answer (200) after 3 s; a 503 means our 1 s
+        # timeout gave up first. No wall-clock bound: the machine may be slow.
         assert_connect_error(resp, 503, "unavailable")
         assert count(db, Order) == 0 and count(db, Payment) == 0
         set_mode(live_url, "ok")

@@ -67,3 +67,45 @@ def forge_data(fields: dict, secret: str = SECRET) -> str:
     message = ",".join(f"{n}={fields[n]}" for n in RESPONSE_NAMES.split(","))
     fields["signature"] = hmac_b64(message, secret)
     return base64.b64encode(json.dumps(fields).encode()).decode()
+
+
+# The hand-off form's fields, in the order eSewa's documentation lists them.
+PAYLOAD_KEYS = [
+    "amount",
+    "tax_amount",
+    "total_amount",
+    "transaction_uuid",
+    "product_code",
+    "product_service_charge",
+    "product_delivery_charge",
+    "success_url",
+    "failure_url",
+    "signed_field_names",
+    "signature",
+]
+
+
+def assert_handoff(data: dict, live_url: str, total: str) -> None:
+    """A payment-init body (seeds 000/001) that hands the browser to the eSewa
+    sandbox: a signed form post for `total` (e.g. "2500.00") whose return URLs
+    point back at this payment."""
+    assert data["initiationType"] == "form_post"
+    assert data["redirectUrl"] == f"{live_url}/_sandbox/esewa/api/epay/main/v2/form"
+    payload = data["gatewayPayload"]
+    assert list(payload) == PAYLOAD_KEYS
+    assert payload["amount"] == payload["total_amount"] == total
+    assert payload["tax_amount"] == "0.00"
+    assert payload["product_service_charge"] == "0.00"
+    assert payload["product_delivery_charge"] == "0.00"
+    assert payload["product_code"] == "EPAYTEST"
+    assert payload["signed_field_names"] == "total_amount,transaction_uuid,product_code"
+    pid = data["paymentId"]
+    assert data["gatewayTransactionId"] == payload["transaction_uuid"]
+    assert data["gatewayTransactionId"].startswith(f"{pid}-")
+    assert payload["success_url"] == f"{live_url}/api/payments/redirect/{pid}/success"
+    assert payload["failure_url"] == f"{live_url}/api/payments/redirect/{pid}/failure"
+    message = (
+        f"total_amount={payload['total_amount']},"
+        f"transaction_uuid={payload['transaction_uuid']},product_code=EPAYTEST"
+    )
+    assert payload["signature"] == hmac_b64(message)

@@ -3,10 +3,7 @@ that happens before any order or payment, duplicates, and the enrollments list."
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 
 import pytest
 
@@ -24,20 +21,6 @@ from tests.training.conftest import (
     enroll,
     seats,
 )
-
-PAYLOAD_KEYS = [
-    "amount",
-    "tax_amount",
-    "total_amount",
-    "transaction_uuid",
-    "product_code",
-    "product_service_charge",
-    "product_delivery_charge",
-    "success_url",
-    "failure_url",
-    "signed_field_names",
-    "signature",
-]
 
 
 def nothing_created(db, t) -> None:
@@ -57,27 +40,7 @@ def test_enroll_returns_seed_000_response(training, live_url, db):
     data = body["data"]
     assert set(data) == SEED_KEYS
     assert data["status"] == "payment_pending"
-    assert data["initiationType"] == "form_post"
-    assert data["redirectUrl"] == f"{live_url}/_sandbox/esewa/api/epay/main/v2/form"
-    payload = data["gatewayPayload"]
-    assert list(payload) == PAYLOAD_KEYS
-    assert payload["amount"] == payload["total_amount"] == "2500.00"
-    assert payload["tax_amount"] == "0.00"
-    assert payload["product_service_charge"] == "0.00"
-    assert payload["product_delivery_charge"] == "0.00"
-    assert payload["product_code"] == "EPAYTEST"
-    assert payload["signed_field_names"] == "total_amount,transaction_uuid,product_code"
-    pid = data["paymentId"]
-    assert data["gatewayTransactionId"] == payload["transaction_uuid"]
-    assert data["gatewayTransactionId"].startswith(f"{pid}-")
-    assert payload["success_url"] == f"{live_url}/api/payments/redirect/{pid}/success"
-    assert payload["failure_url"] == f"{live_url}/api/payments/redirect/{pid}/failure"
-    message = (
-        f"total_amount={payload['total_amount']},"
-        f"transaction_uuid={payload['transaction_uuid']},product_code=EPAYTEST"
-    )
-    digest = hmac.new(esewa.SECRET.encode(), message.encode(), hashlib.sha256).digest()
-    assert payload["signature"] == base64.b64encode(digest).decode()
+    esewa.assert_handoff(data, live_url, "2500.00")
     # A pending enrollment, a training order and one payment; one seat held.
     order = db.session.get(Order, data["orderId"])
     assert order.kind == "training" and order.total == 250000

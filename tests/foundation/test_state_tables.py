@@ -1,0 +1,120 @@
+"""Every state table, walked completely: each (state, event) pair either moves to
+the one expected state or is refused with IllegalTransition.
+
+The expected moves are written out here by hand, independently of the tables in
+the states modules, so a changed table fails until this list agrees with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.lifecycle import IllegalTransition, Lifecycle
+from app.orders.shipping_states import SHIPPING_LIFECYCLE, ShippingStatus
+from app.orders.states import ORDER_LIFECYCLE, OrderStatus
+from app.outbox.states import EVENT_LIFECYCLE, EventStatus
+from app.payments.states import PAYMENT_LIFECYCLE, PaymentStatus
+from app.training.states import ENROLLMENT_LIFECYCLE, EnrollmentStatus
+
+ORDER_MOVES = {
+    ("payment_pending", "hold"): "on_hold",
+    ("payment_pending", "capture"): "paid",
+    ("on_hold", "capture"): "paid",
+    ("failed", "capture"): "paid",
+    ("cancelled", "capture"): "paid",  # a late capture reconciles to paid
+    ("payment_pending", "fail"): "failed",
+    ("on_hold", "fail"): "failed",
+    ("failed", "retry"): "payment_pending",
+    ("payment_pending", "cancel"): "cancelled",
+    ("on_hold", "cancel"): "cancelled",
+    ("failed", "cancel"): "cancelled",
+    ("paid", "refund"): "refunded",
+}
+
+PAYMENT_MOVES = {
+    ("created", "submit"): "pending",
+    ("created", "authorize"): "authorized",
+    ("pending", "authorize"): "authorized",
+    **{
+        (state, "capture"): "captured"
+        for state in (
+            "created",
+            "pending",
+            "authorized",
+            "failed",
+            "cancelled",
+            "expired",
+        )
+    },
+    ("created", "fail"): "failed",
+    ("pending", "fail"): "failed",
+    **{
+        (state, "cancel"): "cancelled" for state in ("created", "pending", "authorized")
+    },
+    **{(state, "expire"): "expired" for state in ("created", "pending", "authorized")},
+    ("captured", "refund"): "refunded",
+}
+
+SHIPPING_MOVES = {
+    (None, "start"): "processing",
+    ("processing", "ship"): "shipped",
+    ("shipped", "deliver"): "delivered",
+    ("delivered", "complete"): "completed",
+    ("processing", "cancel"): "cancelled",
+}
+
+ENROLLMENT_MOVES = {
+    ("pending", "enroll"): "enrolled",
+    ("pending", "cancel"): "cancelled",
+    ("enrolled", "refund"): "cancelled",
+    ("cancelled", "reopen"): "pending",
+}
+
+OUTBOX_MOVES = {
+    ("pending", "complete"): "completed",
+    ("pending", "give_up"): "failed",
+    ("failed", "redrive"): "pending",
+}
+
+TABLES = [
+    ("order", ORDER_LIFECYCLE, list(OrderStatus), ORDER_MOVES),
+    ("payment", PAYMENT_LIFECYCLE, list(PaymentStatus), PAYMENT_MOVES),
+    ("shipping", SHIPPING_LIFECYCLE, [None, *ShippingStatus], SHIPPING_MOVES),
+    ("enrollment", ENROLLMENT_LIFECYCLE, list(EnrollmentStatus), ENROLLMENT_MOVES),
+    ("outbox", EVENT_LIFECYCLE, list(EventStatus), OUTBOX_MOVES),
+]
+
+
+def _every_pair():
+    for name, table, states, moves in TABLES:
+        for state in states:
+            for event in table.events:
+                expected = moves.get((state, event))
+                yield pytest.param(
+                    table, state, event, expected, id=f"{name}-{state}-{event}"
+                )
+
+
+@pytest.mark.parametrize(("table", "state", "event", "expected"), list(_every_pair()))
+def test_every_state_and_event(
+    table: Lifecycle, state: str | None, event: str, expected: str | None
+):
+    if expected is None:
+        with pytest.raises(IllegalTransition):
+            table.next(state, event)
+    else:
+        assert table.next(state, event) == expected
+
+
+@pytest.mark.parametrize(("name", "table", "states", "moves"), TABLES)
+def test_the_expected_moves_name_only_real_states_and_events(
+    name, table: Lifecycle, states, moves
+):
+    """The hand-written lists above cover exactly the table's events."""
+    assert {event for _, event in moves} == set(table.events), name
+    assert {state for state, _ in moves} <= set(states), name
+
+
+def test_an_unknown_event_is_a_programming_error():
+    with pytest.raises(KeyError):
+        ORDER_LIFECYCLE.next("payment_pending", "teleport")
