@@ -6,15 +6,16 @@ won the order's transition, so each function runs once per order.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.catalog.models import TicketType
+from app.conditional import guarded_update
 from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.events.tickets import new_code
 from app.extensions import db
 from app.orders.models import Order, OrderItem
-from app.payments.models import PaymentEvent
+from app.payments.audit import log_event
 
 
 class _CannotTake(Exception):
@@ -26,22 +27,16 @@ def _lines(order: Order) -> list[OrderItem]:
     return sorted(items, key=lambda i: i.ticket_type_id)
 
 
-def _conditional(stmt) -> bool:
-    result = db.session.execute(stmt.execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
 def _convert_holds(order: Order) -> bool:
     """Turn the order's reservations into sold tickets (held -> sold)."""
     for item in _lines(order):
         n = item.quantity
-        if not _conditional(
-            update(TicketType)
-            .where(TicketType.id == item.ticket_type_id, TicketType.reserved >= n)
-            .values(
-                reserved=TicketType.reserved - n,
-                quantity_sold=TicketType.quantity_sold + n,
-            )
+        if not guarded_update(
+            TicketType,
+            item.ticket_type_id,
+            TicketType.reserved >= n,
+            reserved=TicketType.reserved - n,
+            quantity_sold=TicketType.quantity_sold + n,
         ):
             raise _CannotTake(item.ticket_type_id)
     return True
@@ -52,28 +47,24 @@ def _take_again(order: Order) -> bool:
     the tickets again only if they are still free."""
     for item in _lines(order):
         n = item.quantity
-        if not _conditional(
-            update(TicketType)
-            .where(
-                TicketType.id == item.ticket_type_id,
-                TicketType.quantity_sold + TicketType.reserved + n
-                <= TicketType.quantity_total,
-            )
-            .values(quantity_sold=TicketType.quantity_sold + n)
+        if not guarded_update(
+            TicketType,
+            item.ticket_type_id,
+            TicketType.quantity_sold + TicketType.reserved + n
+            <= TicketType.quantity_total,
+            quantity_sold=TicketType.quantity_sold + n,
         ):
             raise _CannotTake(item.ticket_type_id)
     return True
 
 
 def _note(order: Order, outcome: str, detail: str) -> None:
-    db.session.add(
-        PaymentEvent(
-            order_id=order.id,
-            gateway="storefront",
-            kind="note",
-            outcome=outcome,
-            detail=detail,
-        )
+    log_event(
+        gateway="storefront",
+        kind="note",
+        order_id=order.id,
+        outcome=outcome,
+        detail=detail,
     )
 
 
@@ -136,10 +127,11 @@ def cancelled(order: Order) -> None:
     """Cancelled or expired unpaid order: give its reserved tickets back."""
     for item in _lines(order):
         n = item.quantity
-        _conditional(
-            update(TicketType)
-            .where(TicketType.id == item.ticket_type_id, TicketType.reserved >= n)
-            .values(reserved=TicketType.reserved - n)
+        guarded_update(
+            TicketType,
+            item.ticket_type_id,
+            TicketType.reserved >= n,
+            reserved=TicketType.reserved - n,
         )
 
 
@@ -152,9 +144,10 @@ def refunded(order: Order) -> None:
         return  # never delivered (needs_refund after a sell-out): nothing counted
     for item in _lines(order):
         n = item.quantity
-        _conditional(
-            update(TicketType)
-            .where(TicketType.id == item.ticket_type_id, TicketType.quantity_sold >= n)
-            .values(quantity_sold=TicketType.quantity_sold - n)
+        guarded_update(
+            TicketType,
+            item.ticket_type_id,
+            TicketType.quantity_sold >= n,
+            quantity_sold=TicketType.quantity_sold - n,
         )
     _note(order, "tickets_void", "order refunded; tickets released for sale")

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.catalog.models import Event, TicketType
 from app.checkout.services import check_return_url
+from app.conditional import guarded_update
 from app.events.models import Ticket
 from app.extensions import db
 from app.mail.services import queue_email
@@ -236,18 +237,14 @@ def reserve(lines: list[tuple[TicketType, int]]) -> None:
     (the caller's transaction rolls back). Types are locked in id order so two
     orders for the same two types cannot deadlock."""
     for ticket_type, n in sorted(lines, key=lambda line: line[0].id):
-        result = db.session.execute(
-            update(TicketType)
-            .where(
-                TicketType.id == ticket_type.id,
-                TicketType.quantity_sold + TicketType.reserved + n
-                <= TicketType.quantity_total,
-            )
-            .values(reserved=TicketType.reserved + n)
-            .execution_options(synchronize_session=False)
+        held = guarded_update(
+            TicketType,
+            ticket_type.id,
+            TicketType.quantity_sold + TicketType.reserved + n
+            <= TicketType.quantity_total,
+            reserved=TicketType.reserved + n,
         )
-        if result.rowcount != 1:
-            db.session.expire(ticket_type)
+        if not held:
             left = max(ticket_type.seats_left, 0)
             raise Conflict(
                 "SOLD_OUT",
@@ -260,7 +257,6 @@ def reserve(lines: list[tuple[TicketType, int]]) -> None:
                     "requested": n,
                 },
             )
-        db.session.expire(ticket_type)
 
 
 # --- checkout -------------------------------------------------------------------
