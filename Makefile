@@ -59,7 +59,7 @@ messages: $(VENV)/.dev-deps
 RELIABILITY_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 RELIABILITY_REDIS ?= redis://127.0.0.1:6379/15
 RELIABILITY_TESTS ?= tests/reliability tests/payments/test_concurrency.py \
-	tests/payments/test_promo_race.py tests/training/test_concurrency.py \
+	tests/promotions/test_promo_race.py tests/training/test_concurrency.py \
 	tests/events/test_event_concurrency.py tests/booklets/test_stock_race.py \
 	tests/security tests/fuzz
 reliability: $(VENV)/.dev-deps

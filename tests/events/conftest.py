@@ -20,10 +20,10 @@ import requests
 from sqlalchemy import func, select
 
 from tests.support.factories import PASSWORD
-
-WEBHOOK_SECRET = "whsec_komoju_demo"
-SANDBOX = "/_sandbox/komoju"
-SECRET_KEY = "sk_test_sandbox"
+from tests.support.komoju import (
+    WEBHOOK_SECRET,
+    sandbox_session,
+)
 
 
 class Shop:
@@ -83,50 +83,9 @@ def session_id_of(data: dict) -> str:
     return data["gatewayTransactionId"]
 
 
-def complete(live_url, sid, payment_type="konbini", outcome="capture"):
-    """A button on the sandbox's hosted page; returns the return URL (with
-    `session_id`) the browser would be sent to."""
-    resp = requests.post(
-        f"{live_url}{SANDBOX}/sessions/{sid}/complete",
-        data={"payment_type": payment_type, "outcome": outcome},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert resp.status_code == 302, resp.text
-    return resp.headers["Location"]
-
-
 def follow_return(url: str, accept_html: bool = True) -> requests.Response:
     headers = {"Accept": "text/html"} if accept_html else {}
     return requests.get(url, allow_redirects=False, timeout=10, headers=headers)
-
-
-def pay_at_store(live_url, sid):
-    resp = requests.post(
-        f"{live_url}{SANDBOX}/sessions/{sid}/pay_at_store",
-        headers={"Accept": "application/json"},
-        timeout=10,
-    )
-    assert resp.status_code == 200, resp.text
-    return resp.json()["payment"]
-
-
-def expire_slip(live_url, sid):
-    resp = requests.post(
-        f"{live_url}{SANDBOX}/sessions/{sid}/expire",
-        headers={"Accept": "application/json"},
-        timeout=10,
-    )
-    assert resp.status_code == 200, resp.text
-    return resp.json()["payment"]
-
-
-def sandbox_session(live_url, sid) -> dict:
-    resp = requests.get(
-        f"{live_url}{SANDBOX}/api/v1/sessions/{sid}", auth=(SECRET_KEY, ""), timeout=10
-    )
-    assert resp.status_code == 200, resp.text
-    return resp.json()
 
 
 def cancel_at_store(redis_client, live_url, sid) -> dict:

@@ -14,13 +14,12 @@ from tests.events.conftest import (
     attendees,
     checkout,
     checkout_body,
-    complete,
     count,
     follow_return,
     init,
     redirect_query,
-    sandbox_session,
 )
+from tests.support.komoju import complete, sandbox_session
 
 SEED_KEYS = [
     "orderId",

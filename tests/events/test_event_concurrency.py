@@ -15,17 +15,16 @@ from app.outbox.models import OutboxEvent
 from app.payments.models import Payment, PaymentEvent
 from tests.events.conftest import (
     attendees,
-    complete,
     count,
     drop_webhooks,
     event_body,
     init,
     post_webhook,
-    sandbox_session,
     sign,
 )
 from tests.support.concurrency import run_threads
 from tests.support.factories import PASSWORD
+from tests.support.komoju import complete, sandbox_session
 
 
 def tokens_for(factory, live_url, n: int) -> list[str]:

@@ -15,7 +15,6 @@ from app.mail.models import EmailLog
 from app.orders.models import Order
 from tests.events.conftest import (
     absolute,
-    complete,
     count,
     deliver_webhooks,
     follow_return,
@@ -26,6 +25,7 @@ from tests.events.conftest import (
     web_checkout,
 )
 from tests.support.factories import PASSWORD
+from tests.support.komoju import complete
 
 
 def logged_in(live_url, email) -> requests.Session:

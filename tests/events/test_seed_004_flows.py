@@ -24,21 +24,18 @@ from app.payments.models import Payment, PaymentEvent
 from tests.events.conftest import (
     absolute,
     cancel_at_store,
-    complete,
     count,
     deliver_webhooks,
     drop_webhooks,
     event_body,
-    expire_slip,
     follow_return,
     init,
-    pay_at_store,
     post_webhook,
     run_ours,
-    sandbox_session,
     sign,
     web_checkout,
 )
+from tests.support.komoju import complete, expire_slip, pay_at_store, sandbox_session
 
 
 def status(db, order_id) -> tuple[str, str]:

@@ -11,8 +11,8 @@ from app.mail.models import EmailLog
 from app.orders.models import Order
 from app.payments.models import Payment, PaymentEvent
 from app.promotions.models import Promotion, PromotionUsage
-from tests.payments.conftest import fill_cart
 from tests.support import esewa
+from tests.support.cart import fill_cart
 from tests.support.concurrency import run_threads
 
 

@@ -13,8 +13,8 @@ from app.orders.models import Order
 from app.payments import methods
 from app.payments.models import Payment, PaymentMethod
 from app.services_errors import ServiceError
-from tests.payments.conftest import fill_cart
 from tests.support import esewa
+from tests.support.cart import fill_cart
 
 
 def count(db, model):

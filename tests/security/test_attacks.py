@@ -8,8 +8,8 @@ import logging
 import pytest
 import requests
 
-from tests.payments.conftest import fill_cart
 from tests.support import esewa
+from tests.support.cart import fill_cart
 from tests.support.factories import PASSWORD
 
 # Endpoints that receive gateway or machine traffic and verify it another way.
@@ -194,7 +194,7 @@ def test_no_secrets_or_tokens_in_logs(shop, live_url, jobs, caplog):
 def test_return_endpoint_does_not_hand_out_order_keys(shop, live_url, db):
     """Anyone can call /api/payments/redirect/<id>/failure (eSewa signs nothing on
     failure); only the browser that placed the order is sent on with its key."""
-    from tests.payments.conftest import fill_cart as _fill
+    from tests.support.cart import fill_cart as _fill
 
     _fill(shop.api, shop.course)
     init = shop.api.post("/api/orders/checkout", json={"gateway": "esewa"}).get_json()[
@@ -247,7 +247,7 @@ def test_nul_bytes_are_refused_everywhere(shop, db):
 
 
 def test_non_ascii_order_keys_and_signatures_are_clean_refusals(shop, live_url, db):
-    from tests.payments.conftest import fill_cart as _fill
+    from tests.support.cart import fill_cart as _fill
 
     _fill(shop.api, shop.course)
     init = shop.api.post("/api/orders/checkout", json={"gateway": "esewa"}).get_json()[

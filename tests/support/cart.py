@@ -1,3 +1,8 @@
+"""Fill a customer's cart through the JSON API, as the mobile client does."""
+
+from __future__ import annotations
+
+
 def fill_cart(api, *products):
     for product in products:
         resp = api.post(

@@ -14,8 +14,8 @@ from app.orders.models import Order
 from app.outbox.models import OutboxEvent
 from app.payments.models import Payment, PaymentEvent
 from app.promotions.models import PromotionUsage
-from tests.payments.conftest import fill_cart
 from tests.support import esewa
+from tests.support.cart import fill_cart
 
 SEED_KEYS = {
     "orderId",

@@ -238,7 +238,7 @@ def _request(live_url: str, method: str = "konbini", **kw) -> gw.PaymentRequest:
 
 def test_session_is_created_as_the_protocol_says(app, live_url):
     from app.payments.gateways.registry import get_gateway
-    from tests.events.conftest import sandbox_session
+    from tests.support.komoju import sandbox_session
 
     adapter = get_gateway("komoju")
     handoff = adapter.create_handoff(_request(live_url))
@@ -282,7 +282,7 @@ def test_refused_and_failing_gateway(app, live_url):
 
 def test_refund_and_cancel_session(app, live_url):
     from app.payments.gateways.registry import get_gateway
-    from tests.events.conftest import complete
+    from tests.support.komoju import complete
 
     adapter = get_gateway("komoju")
     paid = adapter.create_handoff(_request(live_url, method="credit_card"))
