@@ -28,13 +28,13 @@ run: $(VENV)/.run-deps
 # The import contracts (pyproject.toml, docs/architecture.md) run first: a
 # dependency in the wrong direction fails the build before any test runs.
 test: $(VENV)/.dev-deps
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff check --fix .
