@@ -81,4 +81,4 @@ bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache

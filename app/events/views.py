@@ -24,9 +24,9 @@ from app.events.forms import (
     ticket_requests,
 )
 from app.extensions import db, limiter
-from app.orders.browser import placed_here, remember_order
 from app.orders.states import is_paid
 from app.payments import methods
+from app.payments.browser import placed_here, remember_order
 from app.services_errors import ServiceError
 
 bp = Blueprint("events", __name__)

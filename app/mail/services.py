@@ -26,7 +26,7 @@ from app.extensions import db
 from app.i18n.preferences import rendering_for
 from app.mail.context import build_context
 from app.mail.models import EmailLog
-from app.mail.states import EmailStatus
+from app.mail.states import EMAIL_LIFECYCLE, EmailStatus
 from app.outbox.services import emit
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,11 @@ def send_once(
         raise
     db.session.execute(
         update(EmailLog)
-        .where(EmailLog.dedupe_key == dedupe_key)
-        .values(status=EmailStatus.SENT, sent_at=utcnow())
+        .where(
+            EmailLog.dedupe_key == dedupe_key,
+            EmailLog.status.in_(EMAIL_LIFECYCLE.sources("sent")),
+        )
+        .values(status=EMAIL_LIFECYCLE.target("sent"), sent_at=utcnow())
     )
     return "sent"
 

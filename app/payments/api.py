@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from app.extensions import db, limiter
 from app.http.responses import fail, ok
-from app.orders.browser import placed_here
 from app.orders.models import Order
+from app.payments.browser import placed_here
 from app.payments.gateways.registry import has_webhooks
 from app.payments.inbound import record_redirect, record_webhook
 from app.services_errors import NotFound, ServiceError

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.orders.browser import remember_order
 from app.orders.services import can_view, get_order_for
+from app.payments.browser import remember_order
 from app.payments.models import Payment
 from app.payments.states import HANDOFF_STATUSES
 

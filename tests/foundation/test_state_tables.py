@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from app.lifecycle import IllegalTransition, Lifecycle
+from app.mail.states import EMAIL_LIFECYCLE, EmailStatus
 from app.orders.shipping_states import SHIPPING_LIFECYCLE, ShippingStatus
 from app.orders.states import ORDER_LIFECYCLE, OrderStatus
 from app.outbox.states import EVENT_LIFECYCLE, EventStatus
@@ -76,12 +77,15 @@ OUTBOX_MOVES = {
     ("failed", "redrive"): "pending",
 }
 
+EMAIL_MOVES = {("sending", "sent"): "sent"}
+
 TABLES = [
     ("order", ORDER_LIFECYCLE, list(OrderStatus), ORDER_MOVES),
     ("payment", PAYMENT_LIFECYCLE, list(PaymentStatus), PAYMENT_MOVES),
     ("shipping", SHIPPING_LIFECYCLE, [None, *ShippingStatus], SHIPPING_MOVES),
     ("enrollment", ENROLLMENT_LIFECYCLE, list(EnrollmentStatus), ENROLLMENT_MOVES),
     ("outbox", EVENT_LIFECYCLE, list(EventStatus), OUTBOX_MOVES),
+    ("email", EMAIL_LIFECYCLE, list(EmailStatus), EMAIL_MOVES),
 ]
 
 
