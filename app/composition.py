@@ -36,6 +36,7 @@ from app.events import views as event_pages
 from app.events.emails import tickets_email_context
 from app.extensions import csrf
 from app.http import auth as api_auth
+from app.i18n import views as language_switch
 from app.mail import context as mail_context
 from app.mail import views as dev_mailbox
 from app.mail.services import handle_send_email
@@ -75,6 +76,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (admin_pages.bp, None),
     (booklet_pages.bp, None),
     (download_pages.bp, None),
+    (language_switch.bp, None),
 ]
 
 # JSON endpoints authenticate with bearer tokens (or signatures), not cookies,

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.i18n.choices import language_choices, timezone_choices
+
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -32,7 +34,6 @@ class PreferencesForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
-        from app.i18n.choices import language_choices, timezone_choices
 
         super().__init__(*args, **kwargs)
         self.locale.choices = language_choices()

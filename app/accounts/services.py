@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.models import ApiToken, User, hash_token
 from app.db import utcnow
 from app.extensions import db
+from app.i18n.preferences import normalize_locale, valid_timezone
 from app.services_errors import Conflict, ServiceError
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{6,19}$")
@@ -119,7 +120,6 @@ def set_preferences(user: User, locale: str | None, timezone: str | None) -> Non
     Values outside the supported languages or the zone database are refused, so
     the selectors never meet anything they cannot use.
     """
-    from app.i18n.preferences import normalize_locale, valid_timezone
 
     chosen_locale = normalize_locale(locale) if locale else None
     chosen_zone = valid_timezone(timezone) if timezone else None

@@ -5,8 +5,9 @@ every page and email is rendered in English, Japanese or Nepali, every time in a
 named zone, every amount with the locale's own number format. Times stay naive
 UTC in the database; only rendering changes. The API keeps its machine formats.
 
-`init_app` wires Flask-Babel, the locale/zone selection, the language switch and
-the Jinja filters; `preferences` decides who sees what, `formatting` prints it.
+`setup.init_app` wires Flask-Babel, the locale/zone selection and the Jinja
+filters (called by the app factory; the language switch's blueprint is mounted by
+`app.composition`); `preferences` decides who sees what, `formatting` prints it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,3 @@ DEFAULT_LOCALE = "en"
 
 # Each language names itself in the switch, so a reader finds their own.
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ne": "नेपाली"}
-
-
-def init_app(app) -> None:
-    from app.i18n.setup import init_app as _init
-
-    _init(app)

@@ -18,7 +18,9 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from babel.core import get_global
 from flask import current_app, g, has_request_context, request
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
@@ -50,7 +52,6 @@ def _known_zones() -> frozenset[str]:
 
 @functools.cache
 def _aliases() -> dict[str, str]:
-    from babel.core import get_global
 
     return dict(get_global("zone_aliases"))
 
@@ -111,7 +112,6 @@ def select_timezone() -> str:
 
 def current_locale() -> str:
     """The language code pages and emails are rendered in right now."""
-    from flask_babel import get_locale
 
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LOCALE
@@ -156,7 +156,6 @@ def payment_zone(currency: str) -> str:
 def rendering_for(locale: str | None, timezone: str | None) -> Iterator[None]:
     """Render (an email) in the recipient's language and zone, whatever the
     current request or job would otherwise use."""
-    from flask_babel import force_locale
 
     language = normalize_locale(locale) or DEFAULT_LOCALE
     zone = valid_timezone(timezone) or default_timezone()

@@ -28,10 +28,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     babel.init_app(app, locale_selector=select_locale)
 
-    from app.i18n.views import bp
-
-    app.register_blueprint(bp)
-
     @app.before_request
     def _choose_language():
         # The app context (and so Flask-Babel's cache on `g`) can outlive one
