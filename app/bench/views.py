@@ -1,7 +1,7 @@
 """The two ceilings `make bench` measures the real endpoints against.
 
 Mounted only when the environment says `BENCH_ENDPOINTS=1` (see
-`app.blueprints.register_all`); never in a normal run.
+`app.composition.wire`); never in a normal run.
 
 - `GET /_bench/bare`: a tiny JSON answer, the app server's own limit (gunicorn,
   Flask routing, the after-request hooks every response goes through).

@@ -3,7 +3,7 @@ tell a merchant the truth about it.
 
 Orders made here are of kind `service`, belong to the merchant key that created
 them (anyone else gets the same 404), and are paid through the `paysession`
-payment method. Verification goes through `app.payments.services.verify_payment`,
+payment method. Verification goes through `app.payments.finalise.verify_payment`,
 the one finalisation function, so VerifyPayment, the browser return, the webhook
 and the retry jobs can never finalise an order twice.
 """
