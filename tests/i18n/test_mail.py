@@ -12,14 +12,8 @@ from app.db import utcnow
 from app.i18n.formatting import datetime_text
 from app.orders.models import Order
 from app.payments.models import Payment
-from tests.events.conftest import (
-    absolute,
-    complete,
-    follow_return,
-    run_ours,
-    sandbox_session,
-    web_checkout,
-)
+from tests.events.conftest import absolute, follow_return, run_ours, web_checkout
+from tests.support.komoju import complete, sandbox_session
 
 STORES_JA = {
     "seven-eleven": "セブン-イレブン",
