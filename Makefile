@@ -46,7 +46,7 @@ format: $(VENV)/.dev-deps
 # the .mo files the app reads. The .mo files are committed, so a fresh clone
 # speaks Japanese and Nepali without this step.
 messages: $(VENV)/.dev-deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location \
 	  --sort-output --width=88 --project=storefront --version=0.1.0 \
 	  --copyright-holder=Storefront --msgid-bugs-address=shop@storefront.test \
 	  -o app/translations/messages.pot .

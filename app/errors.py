@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.http.responses import fail
+from app.i18n.forms import translate_known
 from app.services_errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,36 @@ HTTP_CODES = {
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
+
+# What an API client reads when Werkzeug (or the rate limiter) refuses a request
+# with its stock English description; the page says the same in its own words.
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Log in or send a valid token to continue."),
+    403: _l("You may not do this."),
+    404: _l("Nothing was found at this address."),
+    405: _l("This method is not allowed here."),
+    409: _l("The request conflicts with the current state; reload and try again."),
+    413: _l("The request is too large."),
+    415: _l("This content type is not accepted."),
+    422: _l("The request could not be processed."),
+    429: _l("Too many requests; please wait a moment and try again."),
+    500: _l("Something went wrong on our side."),
+    503: _l("The service is temporarily unavailable. Please try again."),
+}
+
+
+def http_message(exc: HTTPException) -> str:
+    """A refusal's description for people: ours when we gave one (already in the
+    reader's language; a library's English one, such as Flask-WTF's CSRF
+    refusal, is looked up in the catalog), else the translated text for its
+    status. The rate limiter's description is its limit ("120 per 1 minute"),
+    not a sentence."""
+    status = exc.code or 500
+    stock = exc.description == type(exc).description or status == 429
+    if exc.description and not stock:
+        return translate_known(str(exc.description))
+    return str(HTTP_MESSAGES.get(status) or exc.name)
 
 
 def wants_json() -> bool:
@@ -54,11 +87,11 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if wants_json():
             code = HTTP_CODES.get(status, "HTTP_ERROR")
-            message = exc.description or code
-            return fail(code, message, status)
+            return fail(code, http_message(exc), status)
         # Werkzeug's stock descriptions are English; the page's own translated
         # text says the same, so only a specific description is shown.
-        message = None if exc.description == type(exc).description else exc.description
+        stock = exc.description == type(exc).description
+        message = None if stock else http_message(exc)
         return (
             render_template("errors/error.html", status=status, message=message),
             status,
@@ -70,7 +103,7 @@ def register_error_handlers(app: Flask) -> None:
         # caller's bad input, not our failure.
         log.warning("rejected by the database: %s", exc.orig.__class__.__name__)
         db.session.rollback()
-        message = "The request contains a value the store cannot accept."
+        message = _("The request contains a value the store cannot accept.")
         if wants_json():
             return fail("VALIDATION_ERROR", message, 400)
         return render_template("errors/error.html", status=400, message=message), 400
@@ -82,7 +115,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             db.session.remove()
-        message = "The service is temporarily unavailable. Please try again."
+        message = _("The service is temporarily unavailable. Please try again.")
         if wants_json():
             return fail("SERVICE_UNAVAILABLE", message, 503)
         return render_template("errors/error.html", status=503, message=message), 503
@@ -91,7 +124,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
         db.session.rollback()
-        message = "Something went wrong on our side. Nothing was charged twice."
+        message = _("Something went wrong on our side. Nothing was charged twice.")
         if wants_json():
-            return fail("INTERNAL_ERROR", "Internal error", 500)
+            return fail("INTERNAL_ERROR", _("Internal error"), 500)
         return render_template("errors/error.html", status=500, message=message), 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, abort, g, request
+from flask_babel import gettext as _
 
 
 def csp_nonce() -> str:
@@ -29,15 +30,15 @@ def register_security(app: Flask) -> None:
         """No text field anywhere accepts NUL (PostgreSQL cannot store it): refuse
         it at the door with a 400 instead of failing deep in a query."""
         if _has_nul(request.query_string) or _has_nul(request.path.encode()):
-            abort(400, description="Text may not contain NUL characters.")
+            abort(400, description=_("Text may not contain NUL characters."))
         if not request.content_length:
             return
         if request.mimetype == "multipart/form-data":
             # Uploaded files are binary; only the text fields are checked.
             if any("\x00" in v for v in request.form.values()):
-                abort(400, description="Text may not contain NUL characters.")
+                abort(400, description=_("Text may not contain NUL characters."))
         elif _has_nul(request.get_data()):
-            abort(400, description="Text may not contain NUL characters.")
+            abort(400, description=_("Text may not contain NUL characters."))
 
     production = app.config["APP_ENV"] == "production"
 

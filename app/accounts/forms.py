@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.i18n.choices import language_choices, timezone_choices
+from app.i18n.forms import Form
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(), Length(max=254)]
@@ -17,17 +17,17 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # No format check here: an existing account must always be able to log in.
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[Optional(), Length(max=80)])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """Saved language and zone; empty means "follow this browser"."""
 
     locale = SelectField(_l("Language"), validators=[Optional()])

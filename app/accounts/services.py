@@ -6,6 +6,7 @@ import re
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,7 +27,10 @@ def normalise_email(raw: str) -> str:
         return validate_email(raw, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ServiceError(
-            "VALIDATION_ERROR", "Enter a valid email address.", 400, {"email": str(exc)}
+            "VALIDATION_ERROR",
+            _("Enter a valid email address."),
+            400,
+            {"email": str(exc)},
         ) from exc
 
 
@@ -35,7 +39,7 @@ def validate_phone(raw: str) -> str:
     if phone and not PHONE_RE.match(phone):
         raise ServiceError(
             "VALIDATION_ERROR",
-            "Enter a valid phone number (digits, optional leading +).",
+            _("Enter a valid phone number (digits, optional leading +)."),
             400,
             {"phone": "invalid"},
         )
@@ -53,12 +57,16 @@ def register_user(
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         errors["name"] = "required, at most 120 characters"
     if errors:
-        raise ServiceError("VALIDATION_ERROR", "Please correct the form.", 400, errors)
+        raise ServiceError(
+            "VALIDATION_ERROR", _("Please correct the form."), 400, errors
+        )
     address = normalise_email(email)
     phone = validate_phone(phone)
     exists = db.session.scalar(select(User.id).where(func.lower(User.email) == address))
     if exists:
-        raise Conflict("EMAIL_TAKEN", "An account with this email already exists.", 409)
+        raise Conflict(
+            "EMAIL_TAKEN", _("An account with this email already exists."), 409
+        )
     user = User(
         email=address,
         name=name.strip(),
@@ -124,7 +132,7 @@ def set_preferences(user: User, locale: str | None, timezone: str | None) -> Non
     chosen_locale = normalize_locale(locale) if locale else None
     chosen_zone = valid_timezone(timezone) if timezone else None
     if (locale and chosen_locale is None) or (timezone and chosen_zone is None):
-        raise ServiceError("VALIDATION_ERROR", "Unknown language or time zone.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Unknown language or time zone."), 400)
     user.locale = chosen_locale
     user.timezone = chosen_zone
     db.session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
@@ -37,14 +38,14 @@ def register():
             )
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
             for field, msg in exc.details.items():
                 if field in form:
                     form[field].errors.append(msg)
             return render_template("accounts/register.html", form=form), exc.status
         db.session.commit()
         login_user(user)
-        flash("Welcome! Your account is ready.", "success")
+        flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("catalog.home"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
@@ -57,10 +58,10 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            flash("Email or password is wrong.", "error")
+            flash(_("Email or password is wrong."), "error")
             return render_template("accounts/login.html", form=form), 401
         login_user(user)
-        flash(f"Logged in as {user.name}.", "success")
+        flash(_("Logged in as %(name)s.", name=user.name), "success")
         return redirect(safe_next(request.args.get("next"), url_for("catalog.home")))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
@@ -69,7 +70,7 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
 
 
@@ -81,7 +82,7 @@ def account():
     if form.validate_on_submit():
         new_token = services.issue_token(current_user, form.name.data or "mobile")
         db.session.commit()
-        flash("Token created. Copy it now: it is shown only once.", "success")
+        flash(_("Token created. Copy it now: it is shown only once."), "success")
     tokens = [t for t in current_user.tokens if t.revoked_at is None]
     prefs_form = PreferencesForm(
         formdata=None,
@@ -102,7 +103,7 @@ def account():
 def preferences():
     form = PreferencesForm()
     if not form.validate_on_submit():
-        abort(400, description="Choose a language and time zone from the lists.")
+        abort(400, description=_("Choose a language and time zone from the lists."))
     services.set_preferences(current_user, form.locale.data, form.timezone.data)
     db.session.commit()
     response = redirect(url_for("accounts.account") + "#preferences")
@@ -116,10 +117,10 @@ def preferences():
 def revoke_token(token_id: int):
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("The form expired; please try again.", "error")
+        flash(_("The form expired; please try again."), "error")
     elif services.revoke_token(current_user, token_id):
         db.session.commit()
-        flash("Token revoked.", "success")
+        flash(_("Token revoked."), "success")
     else:
-        flash("No such token.", "error")
+        flash(_("No such token."), "error")
     return redirect(url_for("accounts.account"))

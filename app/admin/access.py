@@ -13,6 +13,8 @@ from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms.fields.choices import SelectChoice
 
+from app.i18n.forms import translations
+
 
 def choices(pairs) -> list[SelectChoice]:
     """Select options as WTForms 3.3 wants them (tuples are deprecated)."""
@@ -42,6 +44,10 @@ class AdminForm(SecureForm):
         @property
         def csrf_time_limit(self):
             return current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+
+        def get_translations(self, form):
+            # WTForms' messages in Nepali too (app.i18n.forms)
+            return translations
 
 
 class AdminOnly:

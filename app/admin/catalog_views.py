@@ -3,6 +3,8 @@ sessions, events and their ticket types, promotions."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +20,7 @@ from app.catalog.models import (
     TrainingCohort,
 )
 from app.extensions import db
+from app.i18n.labels import PRODUCT_TYPES as PRODUCT_TYPE_WORDS
 
 
 class ProductView(AuditedModelView):
@@ -35,7 +38,7 @@ class ProductView(AuditedModelView):
     column_filters = ("type", "active", "currency")
     column_searchable_list = ("title", "slug")
     column_formatters = {"price": money_column}
-    column_labels = {"file_name": "Book file"}
+    column_labels = {"file_name": _l("Book file")}
     form_columns = (
         "type",
         "slug",
@@ -49,18 +52,20 @@ class ProductView(AuditedModelView):
     )
     form_overrides = {"type": SelectField}
     form_args = {
-        "type": {"choices": choices((t, t.replace("_", " ")) for t in PRODUCT_TYPES)},
+        "type": {"choices": choices((t, PRODUCT_TYPE_WORDS[t]) for t in PRODUCT_TYPES)},
         "price": {
-            "description": "In the currency's minor unit (paisa, cents; yen has none).",
+            "description": _l(
+                "In the currency's minor unit (paisa, cents; yen has none)."
+            ),
             "validators": [NumberRange(min=0)],
         },
         "currency": {"validators": [DataRequired(), Length(min=3, max=3)]},
         "stock": {
-            "description": "Printed booklets: copies on hand. Empty = not counted.",
+            "description": _l("Printed booklets: copies on hand. Empty = not counted."),
             "validators": [Optional(), NumberRange(min=0)],
         },
         "validity_days": {
-            "description": "Days of access after purchase; empty = lifetime.",
+            "description": _l("Days of access after purchase; empty = lifetime."),
             "validators": [Optional(), NumberRange(min=1)],
         },
     }
@@ -68,7 +73,7 @@ class ProductView(AuditedModelView):
     def on_model_change(self, form, model, is_created):
         model.currency = (model.currency or "").upper()
         if model.type != "booklet" and model.stock is not None:
-            raise ValidationError("Only printed booklets have stock.")
+            raise ValidationError(_("Only printed booklets have stock."))
         super().on_model_change(form, model, is_created)
 
 
@@ -105,16 +110,18 @@ class CohortView(AuditedModelView):
     form_columns = ("product_id", "name", "capacity", "starts_on", "ends_on")
     form_overrides = {"product_id": SelectField}
     form_args = {
-        "product_id": fk_select("Training"),
+        "product_id": fk_select(_l("Training")),
         "capacity": {"validators": [NumberRange(min=1)]},
     }
     fk_choices = {"product_id": _training_choices}
 
     def on_model_change(self, form, model, is_created):
         if model.ends_on < model.starts_on:
-            raise ValidationError("A cohort cannot end before it starts.")
+            raise ValidationError(_("A cohort cannot end before it starts."))
         if model.capacity < (model.seats_taken or 0) + (model.seats_held or 0):
-            raise ValidationError("Capacity is below the seats already taken or held.")
+            raise ValidationError(
+                _("Capacity is below the seats already taken or held.")
+            )
         super().on_model_change(form, model, is_created)
 
 
@@ -125,7 +132,7 @@ class SessionView(AuditedModelView):
     }
     form_columns = ("cohort_id", "title", "starts_at", "content")
     form_overrides = {"cohort_id": SelectField}
-    form_args = {"cohort_id": fk_select("Cohort")}
+    form_args = {"cohort_id": fk_select(_l("Cohort"))}
     fk_choices = {"cohort_id": _cohort_choices}
 
 
@@ -163,14 +170,14 @@ class EventView(AuditedModelView):
     form_overrides = {"organizer_id": SelectField}
     fk_choices = {"organizer_id": _organizer_choices}
     form_args = {
-        "organizer_id": fk_select("Organizer"),
+        "organizer_id": fk_select(_l("Organizer")),
         "currency": {"validators": [DataRequired(), Length(min=3, max=3)]},
     }
 
     def on_model_change(self, form, model, is_created):
         model.currency = (model.currency or "").upper()
         if model.ends_at <= model.starts_at:
-            raise ValidationError("An event must end after it starts.")
+            raise ValidationError(_("An event must end after it starts."))
         super().on_model_change(form, model, is_created)
 
 
@@ -189,14 +196,14 @@ class TicketTypeView(AuditedModelView):
     form_overrides = {"event_id": SelectField}
     fk_choices = {"event_id": _event_choices}
     form_args = {
-        "event_id": fk_select("Event"),
+        "event_id": fk_select(_l("Event")),
         "price": {"validators": [NumberRange(min=0)]},
         "quantity_total": {"validators": [NumberRange(min=0)]},
     }
 
     def on_model_change(self, form, model, is_created):
         if model.quantity_total < (model.quantity_sold or 0) + (model.reserved or 0):
-            raise ValidationError("Total is below the tickets already sold or held.")
+            raise ValidationError(_("Total is below the tickets already sold or held."))
         super().on_model_change(form, model, is_created)
 
 
@@ -232,10 +239,16 @@ class PromotionView(AuditedModelView):
     )
     form_overrides = {"kind": SelectField, "scope": SelectField}
     form_args = {
-        "kind": {"choices": choices([("percent", "percent"), ("fixed", "fixed")])},
+        "kind": {
+            "choices": choices([("percent", _l("percent")), ("fixed", _l("fixed"))])
+        },
         "scope": {
             "choices": choices(
-                [("all", "all"), ("types", "product types"), ("products", "products")]
+                [
+                    ("all", _l("all")),
+                    ("types", _l("product types")),
+                    ("products", _l("products")),
+                ]
             )
         },
         "value": {"validators": [NumberRange(min=0)]},
@@ -243,5 +256,5 @@ class PromotionView(AuditedModelView):
 
     def on_model_change(self, form, model, is_created):
         if model.kind == "percent" and not 0 <= model.value <= 100:
-            raise ValidationError("A percentage is between 0 and 100.")
+            raise ValidationError(_("A percentage is between 0 and 100."))
         super().on_model_change(form, model, is_created)

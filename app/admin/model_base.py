@@ -80,5 +80,5 @@ def money_column(view, context, model, name):
     return display_amount(getattr(model, name), model.currency)
 
 
-def fk_select(label: str) -> dict:
+def fk_select(label) -> dict:
     return {"label": label, "coerce": int}

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_admin import BaseView, expose
+from flask_babel import gettext as _
 
 from app.admin import queries, services
 from app.admin.access import AdminOnly
@@ -32,7 +33,7 @@ class OperationView(AdminOnly, BaseView):
             work()
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
             return False
         db.session.commit()
         flash(success, "success")
@@ -53,7 +54,7 @@ class NeedsRefundView(OperationView):
         reason = request.form.get("reason", "")
         self.run(
             lambda: services.resolve_refund(order_id, how, reason),
-            "The order was resolved.",
+            _("The order was resolved."),
         )
         return _back("needs_refund.index")
 
@@ -71,13 +72,17 @@ class ShippingView(OperationView):
             lambda: services.cancel_booklet_order(
                 order_id, request.form.get("how", ""), request.form.get("reason", "")
             ),
-            "The order was cancelled and refunded; its copies are back in stock.",
+            _("The order was cancelled and refunded; its copies are back in stock."),
         )
         return _back("shipping.index", show=request.args.get("show", "open"))
 
     @expose("/<int:order_id>/<step>", methods=("POST",))
     def step(self, order_id: int, step: str):
-        labels = {"ship": "shipped", "deliver": "delivered", "complete": "completed"}
+        labels = {
+            "ship": _("Order marked shipped."),
+            "deliver": _("Order marked delivered."),
+            "complete": _("Order marked completed."),
+        }
         if step not in labels:
             abort(404)
         self.run(
@@ -87,7 +92,7 @@ class ShippingView(OperationView):
                 request.form.get("carrier", ""),
                 request.form.get("tracking_number", ""),
             ),
-            f"Order marked {labels[step]}.",
+            labels[step],
         )
         return _back("shipping.index", show=request.args.get("show", "open"))
 
@@ -111,7 +116,7 @@ class BookFilesView(OperationView):
                 {"file_name": product.file_name, "stored_as": product.file_path},
             )
 
-        self.run(work, "The book file was uploaded.")
+        self.run(work, _("The book file was uploaded."))
         return _back("bookfiles.index")
 
 
@@ -125,7 +130,7 @@ class CreateOrderView(OperationView):
             try:
                 wanted = CustomerOrderForm.parse(request.form)
             except ValueError:
-                flash("Quantity and product must be numbers.", "error")
+                flash(_("Quantity and product must be numbers."), "error")
                 wanted = None
             result = {}
 
@@ -140,7 +145,7 @@ class CreateOrderView(OperationView):
                 )
 
             if wanted is not None and self.run(
-                work, "The order was created; send the customer its link."
+                work, _("The order was created; send the customer its link.")
             ):
                 created = result["order"]
         return self.render(

@@ -9,6 +9,9 @@ from flask import (
 )
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField, ValidationError
@@ -50,13 +53,15 @@ class PaymentMethodView(AuditedModelView):
                 [
                     ("esewa", "eSewa"),
                     ("komoju", "Komoju"),
-                    ("paysession", "Payment session"),
-                    ("manual", "Manual (bank transfer)"),
+                    ("paysession", _l("Payment session")),
+                    ("manual", _l("Manual (bank transfer)")),
                 ]
             )
         },
         "settings": {
-            "description": 'JSON, e.g. {"currencies": ["NPR"], "max_amount": 100000}'
+            "description": _l(
+                'JSON, e.g. {"currencies": ["NPR"], "max_amount": 100000}'
+            )
         },
     }
 
@@ -75,7 +80,7 @@ class UserView(AuditedModelView):
 
     def on_model_change(self, form, model, is_created):
         if model.id == current_user.id and model.role != "admin":
-            raise ValidationError("You cannot remove your own admin role.")
+            raise ValidationError(_("You cannot remove your own admin role."))
         super().on_model_change(form, model, is_created)
 
 
@@ -91,7 +96,7 @@ class MerchantKeyView(AuditedModelView):
             m.revoked_at or "",
             m.revoked_at is None,
             url_for("merchant_keys.revoke", key_id=m.id),
-            "Revoke",
+            _("Revoke"),
             "revoke",
         )
     }
@@ -105,12 +110,12 @@ class MerchantKeyView(AuditedModelView):
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - shown to the admin, as Flask-Admin does
             db.session.rollback()
-            flash(f"Could not create the key: {exc}", "error")
+            flash(_("Could not create the key: %(error)s", error=exc), "error")
             return False
         flash(
-            Markup(
-                "New key (copy it now, it is shown only once): <code>{}</code>"
-            ).format(raw),
+            Markup("{} <code>{}</code>").format(
+                _("New key (copy it now, it is shown only once):"), raw
+            ),
             "success",
         )
         return key
@@ -120,12 +125,16 @@ class MerchantKeyView(AuditedModelView):
         if revoke_merchant_key(key_id):
             services.record("merchant_key.revoke", f"MerchantKey#{key_id}")
             db.session.commit()
-            flash("The key was revoked.", "success")
+            flash(_("The key was revoked."), "success")
         else:
-            flash("That key is already revoked.", "error")
+            flash(_("That key is already revoked."), "error")
         return redirect(url_for(".index_view"))
 
-    @action("revoke", "Revoke", "Revoke the selected keys? Their callers stop working.")
+    @action(
+        "revoke",
+        _l("Revoke"),
+        _l("Revoke the selected keys? Their callers stop working."),
+    )
     def action_revoke(self, ids):
         done = 0
         for key_id in ids:
@@ -133,4 +142,6 @@ class MerchantKeyView(AuditedModelView):
                 services.record("merchant_key.revoke", f"MerchantKey#{key_id}")
                 done += 1
         db.session.commit()
-        flash(f"{done} key(s) revoked.", "success")
+        flash(
+            ngettext("%(num)d key revoked.", "%(num)d keys revoked.", done), "success"
+        )

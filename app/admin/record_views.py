@@ -10,6 +10,9 @@ from flask import (
 )
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from app.admin import services
@@ -130,7 +133,7 @@ class OutboxView(ReadOnlyView):
             m.status,
             m.status == EventStatus.FAILED,
             url_for("outbox.redrive", event_id=m.id),
-            "Re-drive",
+            _("Re-drive"),
             "redrive",
         )
     }
@@ -151,13 +154,13 @@ class OutboxView(ReadOnlyView):
             services.redrive_event(event_id)
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
         else:
             db.session.commit()  # relayed to the queue after this commit
-            flash(f"Outbox event {event_id} re-driven.", "success")
+            flash(_("Outbox event %(id)s re-driven.", id=event_id), "success")
         return redirect(url_for(".index_view"))
 
-    @action("redrive", "Re-drive", "Run the selected failed events again?")
+    @action("redrive", _l("Re-drive"), _l("Run the selected failed events again?"))
     def action_redrive(self, ids):
         done, refused = 0, []
         for event_id in ids:
@@ -165,10 +168,13 @@ class OutboxView(ReadOnlyView):
                 services.redrive_event(int(event_id))
                 done += 1
             except ServiceError as exc:
-                refused.append(exc.message)
+                refused.append(str(exc.message))
         db.session.commit()  # relayed to the queue after this commit
         if done:
-            flash(f"{done} event(s) re-driven.", "success")
+            flash(
+                ngettext("%(num)d event re-driven.", "%(num)d events re-driven.", done),
+                "success",
+            )
         for message in refused:
             flash(message, "error")
 

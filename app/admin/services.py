@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect, select, update
 
@@ -16,6 +17,7 @@ from app.booklets import services as booklets
 from app.catalog.models import Product
 from app.db import utcnow
 from app.extensions import db
+from app.i18n.labels import label
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
@@ -106,12 +108,15 @@ def redrive_event(event_id: int) -> None:
     """Put a failed outbox event back to pending; relayed after the commit."""
     row = db.session.get(OutboxEvent, event_id)
     if row is None:
-        raise NotFound("EVENT_NOT_FOUND", "No such outbox event.")
+        raise NotFound("EVENT_NOT_FOUND", _("No such outbox event."))
     if not redrive(event_id):
         raise Conflict(
             "EVENT_NOT_FAILED",
-            f"Outbox event {event_id} is {row.status}; only failed events are "
-            "re-driven.",
+            _(
+                "Outbox event %(id)s is %(status)s; only failed events are re-driven.",
+                id=event_id,
+                status=row.status,
+            ),
         )
     record(
         "outbox.redrive",
@@ -126,10 +131,11 @@ def redrive_event(event_id: int) -> None:
 def _flagged(order_id: int, flagged: bool = True) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     if flagged and not order.needs_refund:
         raise Conflict(
-            "NOT_FLAGGED", f"Order {order.public_id} is not waiting for a refund."
+            "NOT_FLAGGED",
+            _("Order %(order)s is not waiting for a refund.", order=order.public_id),
         )
     return order
 
@@ -151,11 +157,11 @@ def mark_refunded_by_hand(order_id: int, reason: str, flagged: bool = True) -> N
     stays paid.
     """
     if not reason.strip():
-        raise ServiceError("REASON_REQUIRED", "Say how the money was returned.", 422)
+        raise ServiceError("REASON_REQUIRED", _("Say how the money was returned."), 422)
     order = _flagged(order_id, flagged)
     captured = sorted(captured_payments(order), key=lambda p: p.id)
     if not captured:
-        raise Conflict("NOTHING_CAPTURED", "This order has no captured payment.")
+        raise Conflict("NOTHING_CAPTURED", _("This order has no captured payment."))
     note = f"refunded by hand: {reason}"[:300]
     if len(captured) > 1:
         extra = captured[1:]
@@ -168,7 +174,7 @@ def mark_refunded_by_hand(order_id: int, reason: str, flagged: bool = True) -> N
         if not payment_transition(payment.id, "refund", message=note) or not (
             order_transition(order.id, "refund", needs_refund=False, refund_by=None)
         ):
-            raise Conflict("ORDER_CHANGED", "This order changed; reload it.")
+            raise Conflict("ORDER_CHANGED", _("This order changed; reload it."))
         db.session.refresh(order)
         fulfilment.refunded(order)
         refunded = [payment.id]
@@ -201,11 +207,14 @@ def deliver_after_all(order_id: int, reason: str) -> None:
     if order.kind != "booklet" or not is_paid(order.status) or order.fulfilment_status:
         raise Conflict(
             "CANNOT_DELIVER",
-            "Only a paid booklet order that took no stock can be delivered after all.",
+            _(
+                "Only a paid booklet order that took no stock can be delivered "
+                "after all."
+            ),
         )
     if not fulfilment.paid(order, late=True):
         raise Conflict(
-            "OUT_OF_STOCK", "There is still not enough stock for this order."
+            "OUT_OF_STOCK", _("There is still not enough stock for this order.")
         )
     _clear_flag(order)
     log_event(
@@ -221,7 +230,7 @@ def deliver_after_all(order_id: int, reason: str) -> None:
 def dismiss_flag(order_id: int, reason: str) -> None:
     """No refund is owed after all (e.g. the customer accepted a substitute)."""
     if not reason.strip():
-        raise ServiceError("REASON_REQUIRED", "Say why no refund is needed.", 422)
+        raise ServiceError("REASON_REQUIRED", _("Say why no refund is needed."), 422)
     order = _flagged(order_id)
     _clear_flag(order)
     log_event(
@@ -245,7 +254,9 @@ RESOLUTIONS = {
 def resolve_refund(order_id: int, how: str, reason: str) -> None:
     action = RESOLUTIONS.get(how)
     if action is None:
-        raise ServiceError("VALIDATION_ERROR", "Choose how to resolve this order.", 400)
+        raise ServiceError(
+            "VALIDATION_ERROR", _("Choose how to resolve this order."), 400
+        )
     action(order_id, reason.strip()[:500])
 
 
@@ -263,7 +274,7 @@ def shipping_step(order_id: int, step: str, carrier: str = "", tracking: str = "
         order = booklets.mark_completed(order_id)
         detail = {}
     else:
-        raise ServiceError("VALIDATION_ERROR", "Unknown shipping step.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Unknown shipping step."), 400)
     record(f"order.{step}", f"Order#{order_id}", detail)
     return order
 
@@ -273,21 +284,31 @@ def cancel_booklet_order(order_id: int, how: str, reason: str) -> None:
     gateway, or recorded as refunded by hand); its copies go back to stock."""
     order = db.session.get(Order, order_id)
     if order is None or order.kind != "booklet":
-        raise NotFound("ORDER_NOT_FOUND", "No such booklet order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such booklet order."))
     if not is_paid(order.status) or not is_unshipped(order.fulfilment_status):
-        state = order.fulfilment_status or order.status.replace("_", " ")
+        state = (
+            label(order.fulfilment_status, "fulfilment")
+            if order.fulfilment_status
+            else label(order.status)
+        )
         raise Conflict(
             "CANNOT_CANCEL",
-            f"Order {order.public_id} cannot be cancelled here: it is {state}. "
-            "Unpaid orders are cancelled by the customer or expire; shipped "
-            "orders must come back first.",
+            _(
+                "Order %(order)s cannot be cancelled here: it is %(state)s. Unpaid "
+                "orders are cancelled by the customer or expire; shipped orders "
+                "must come back first.",
+                order=order.public_id,
+                state=state,
+            ),
         )
     if how == "gateway":
         refund_via_gateway(order_id, reason, flagged=False)
     elif how == "by_hand":
         mark_refunded_by_hand(order_id, reason, flagged=False)
     else:
-        raise ServiceError("VALIDATION_ERROR", "Choose how the money goes back.", 400)
+        raise ServiceError(
+            "VALIDATION_ERROR", _("Choose how the money goes back."), 400
+        )
     record("order.cancel", f"Order#{order_id}", {"how": how, "reason": reason})
 
 
@@ -310,20 +331,20 @@ def create_order_for_customer(
 
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
-        raise NotFound("PRODUCT_NOT_FOUND", "No such product.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such product."))
     if product.type not in ("course", "digital_book", "booklet"):
         raise ServiceError(
             "PRODUCT_NOT_ORDERABLE",
-            "Trainings and events are ordered through their own forms.",
+            _("Trainings and events are ordered through their own forms."),
             400,
         )
     if not 1 <= quantity <= booklets.MAX_QUANTITY or (
         product.type != "booklet" and quantity != 1
     ):
-        raise ServiceError("VALIDATION_ERROR", "That quantity is not allowed.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("That quantity is not allowed."), 400)
     email = email.strip().lower()
     if "@" not in email:
-        raise ServiceError("VALIDATION_ERROR", "Enter the customer's email.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Enter the customer's email."), 400)
     customer = db.session.scalar(select(User).where(User.email == email))
     extra: dict[str, Any] = {}
     if product.type == "booklet":
@@ -332,7 +353,7 @@ def create_order_for_customer(
     elif customer is None:
         raise ServiceError(
             "CUSTOMER_NOT_FOUND",
-            "Digital goods need the customer's account; ask them to register first.",
+            _("Digital goods need the customer's account; ask them to register first."),
             400,
         )
     order = create_order(

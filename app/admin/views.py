@@ -19,6 +19,7 @@ from flask import (
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import MerchantKey, User
 from app.admin.access import is_admin
@@ -73,19 +74,26 @@ def _allow_book_uploads() -> None:
 def init_admin(app: Flask) -> Admin:
     admin = Admin(
         app,
-        name="Back office",
+        name=_l("Back office"),
         url="/admin",
-        index_view=HomeView(name="Home", url="/admin"),
+        index_view=HomeView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(),
         csp_nonce_generator=csp_nonce,
     )
-    catalog, sales, ops, people = "Catalog", "Sales", "Operations", "People"
-    admin.add_view(ProductView(Product, category=catalog, endpoint="products"))
+    catalog, sales, ops, people = (
+        _l("Catalog"),
+        _l("Sales"),
+        _l("Operations"),
+        _l("People"),
+    )
+    admin.add_view(
+        ProductView(Product, category=catalog, name=_l("Product"), endpoint="products")
+    )
     admin.add_view(
         CohortView(
             TrainingCohort,
             category=catalog,
-            name="Training cohorts",
+            name=_l("Training cohorts"),
             endpoint="cohorts",
         )
     )
@@ -93,61 +101,78 @@ def init_admin(app: Flask) -> Admin:
         SessionView(
             TrainingSession,
             category=catalog,
-            name="Training sessions",
+            name=_l("Training sessions"),
             endpoint="sessions",
         )
     )
-    admin.add_view(EventView(Event, category=catalog, endpoint="events_admin"))
+    admin.add_view(
+        EventView(Event, category=catalog, name=_l("Event"), endpoint="events_admin")
+    )
     admin.add_view(
         TicketTypeView(
-            TicketType, category=catalog, name="Ticket types", endpoint="ticket_types"
+            TicketType,
+            category=catalog,
+            name=_l("Ticket types"),
+            endpoint="ticket_types",
         )
     )
-    admin.add_view(PromotionView(Promotion, category=catalog, endpoint="promotions"))
     admin.add_view(
-        BookFilesView(name="Book files", category=catalog, endpoint="bookfiles")
+        PromotionView(
+            Promotion, category=catalog, name=_l("Promotion"), endpoint="promotions"
+        )
     )
-    admin.add_view(OrderView(Order, category=sales, endpoint="orders_admin"))
-    admin.add_view(PaymentView(Payment, category=sales, endpoint="payments_admin"))
+    admin.add_view(
+        BookFilesView(name=_l("Book files"), category=catalog, endpoint="bookfiles")
+    )
+    admin.add_view(
+        OrderView(Order, category=sales, name=_l("Order"), endpoint="orders_admin")
+    )
+    admin.add_view(
+        PaymentView(
+            Payment, category=sales, name=_l("Payment"), endpoint="payments_admin"
+        )
+    )
     admin.add_view(
         PaymentEventView(
             PaymentEvent,
             category=sales,
-            name="Payment events",
+            name=_l("Payment events"),
             endpoint="payment_events",
         )
     )
     admin.add_view(
-        CreateOrderView(name="Create order", category=sales, endpoint="create_order")
+        CreateOrderView(
+            name=_l("Create order"), category=sales, endpoint="create_order"
+        )
     )
     admin.add_view(
         PaymentMethodView(
             PaymentMethod,
             category=sales,
-            name="Payment methods",
+            name=_l("Payment methods"),
             endpoint="payment_methods",
         )
     )
     admin.add_view(
-        NeedsRefundView(name="Needs refund", category=ops, endpoint="needs_refund")
+        NeedsRefundView(name=_l("Needs refund"), category=ops, endpoint="needs_refund")
     )
-    admin.add_view(ShippingView(name="Shipping", category=ops, endpoint="shipping"))
+    admin.add_view(ShippingView(name=_l("Shipping"), category=ops, endpoint="shipping"))
     admin.add_view(
-        OutboxView(OutboxEvent, category=ops, name="Outbox", endpoint="outbox")
+        OutboxView(OutboxEvent, category=ops, name=_l("Outbox"), endpoint="outbox")
     )
     admin.add_view(
-        AuditLogView(AuditLog, category=ops, name="Audit log", endpoint="audit_log")
+        AuditLogView(AuditLog, category=ops, name=_l("Audit log"), endpoint="audit_log")
     )
-    admin.add_view(UserView(User, category=people, endpoint="users"))
+    admin.add_view(UserView(User, category=people, name=_l("User"), endpoint="users"))
     admin.add_view(
         MerchantKeyView(
             MerchantKey,
             category=people,
-            name="Merchant API keys",
+            name=_l("Merchant API keys"),
             endpoint="merchant_keys",
         )
     )
-    admin.add_link(MenuLink(name="Storefront", url="/"))
+    admin.add_link(MenuLink(name=_l("Storefront"), url="/"))
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_book_uploads)
     return admin
 

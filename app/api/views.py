@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 
 from app.accounts import services as accounts
 from app.api.openapi import build_spec
@@ -41,7 +42,7 @@ def token():
         field(body, "email", str), field(body, "password", str)
     )
     if user is None:
-        raise ServiceError("INVALID_CREDENTIALS", "Email or password is wrong.", 401)
+        raise ServiceError("INVALID_CREDENTIALS", _("Email or password is wrong."), 401)
     raw = accounts.issue_token(user)
     db.session.commit()
     return ok({"token": raw, "tokenType": "Bearer", "userId": user.id})

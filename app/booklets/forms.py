@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.booklets.services import MAX_QUANTITY
+from app.i18n.forms import Form
 
 
-class BuyBookletForm(FlaskForm):
+class BuyBookletForm(Form):
     quantity = IntegerField(
         _l("Copies"), default=1, validators=[NumberRange(1, MAX_QUANTITY)]
     )

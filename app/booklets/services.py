@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from app.accounts.models import User
 from app.booklets.states import SEED_STEPS, shipping_label
 from app.booklets.states import seed_status as seed_label
 from app.catalog.models import Product
 from app.conditional import guarded_update
 from app.extensions import db
+from app.i18n import labels
 from app.mail.services import queue_email
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
@@ -40,14 +45,14 @@ from app.services_errors import Conflict, NotFound, ServiceError
 MAX_QUANTITY = 20
 
 # field -> (label, required, max length)
-ADDRESS_FIELDS: dict[str, tuple[str, bool, int]] = {
-    "name": ("Recipient name", True, 120),
-    "line1": ("Address line 1", True, 200),
-    "line2": ("Address line 2", False, 200),
-    "city": ("City", True, 100),
-    "postcode": ("Postcode", True, 20),
-    "country": ("Country", True, 60),
-    "phone": ("Phone", False, 32),
+ADDRESS_FIELDS: dict[str, tuple[Any, bool, int]] = {
+    "name": (_l("Recipient name"), True, 120),
+    "line1": (_l("Address line 1"), True, 200),
+    "line2": (_l("Address line 2"), False, 200),
+    "city": (_l("City"), True, 100),
+    "postcode": (_l("Postcode"), True, 20),
+    "country": (_l("Country"), True, 60),
+    "phone": (_l("Phone"), False, 32),
 }
 
 
@@ -64,18 +69,25 @@ def clean_address(raw: dict[str, Any] | None) -> dict[str, str]:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            problems[name] = f"{label} must be text."
+            problems[name] = _("%(field)s must be text.", field=label)
             continue
         value = " ".join(value.split())
         if required and not value:
-            problems[name] = f"{label} is required."
+            problems[name] = _("%(field)s is required.", field=label)
         elif len(value) > limit:
-            problems[name] = f"{label} is longer than {limit} characters."
+            problems[name] = _(
+                "%(field)s is longer than %(limit)s characters.",
+                field=label,
+                limit=limit,
+            )
         address[name] = value
     if problems:
         raise ServiceError(
             "INVALID_ADDRESS",
-            "Please complete the shipping address: " + " ".join(problems.values()),
+            _(
+                "Please complete the shipping address: %(problems)s",
+                problems=" ".join(problems.values()),
+            ),
             422,
             problems,
         )
@@ -85,7 +97,7 @@ def clean_address(raw: dict[str, Any] | None) -> dict[str, str]:
 def get_booklet(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None or product.type != "booklet" or not product.active:
-        raise NotFound("PRODUCT_NOT_FOUND", "No such booklet.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such booklet."))
     return product
 
 
@@ -94,10 +106,14 @@ def check_stock(product: Product, quantity: int) -> None:
     if product.stock is not None and product.stock < quantity:
         left = product.stock
         message = (
-            f"“{product.title}” is sold out."
+            _("“%(title)s” is sold out.", title=product.title)
             if left == 0
-            else f"Only {left} {'copy' if left == 1 else 'copies'} of "
-            f"“{product.title}” left."
+            else ngettext(
+                "Only %(num)d copy of “%(title)s” left.",
+                "Only %(num)d copies of “%(title)s” left.",
+                left,
+                title=product.title,
+            )
         )
         raise Conflict("OUT_OF_STOCK", message, details={"available": left})
 
@@ -114,7 +130,7 @@ def checkout_booklet(
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise ServiceError(
             "VALIDATION_ERROR",
-            f"Quantity must be between 1 and {MAX_QUANTITY}.",
+            _("Quantity must be between 1 and %(max)s.", max=MAX_QUANTITY),
             400,
             {"quantity": quantity},
         )
@@ -169,43 +185,56 @@ def restore_stock(product_id: int, quantity: int) -> None:
 # --- shipping ------------------------------------------------------------------
 
 _MISSING_STEP = {
-    "ship": "it is {current}; only an order that is paid and being processed "
-    "can be shipped",
-    "deliver": "it has not been shipped yet (it is {current}); mark it shipped "
-    "with a tracking number first",
-    "complete": "it has not been delivered yet (it is {current}); mark it "
-    "delivered first",
+    "ship": _l(
+        "it is %(current)s; only an order that is paid and being processed "
+        "can be shipped"
+    ),
+    "deliver": _l(
+        "it has not been shipped yet (it is %(current)s); mark it shipped "
+        "with a tracking number first"
+    ),
+    "complete": _l(
+        "it has not been delivered yet (it is %(current)s); mark it delivered first"
+    ),
 }
 
 
 def _describe(order: Order) -> str:
     if order.fulfilment_status:
-        return order.fulfilment_status
-    return "paid, but no stock was taken" if is_paid(order.status) else "unpaid"
+        return labels.label(order.fulfilment_status, "fulfilment")
+    return _("paid, but no stock was taken") if is_paid(order.status) else _("unpaid")
 
 
 def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
     """Move a booklet order one shipping step; 409 with the reason otherwise."""
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     reached = {
         "ship": ShippingStatus.SHIPPED,
         "deliver": ShippingStatus.DELIVERED,
         "complete": ShippingStatus.COMPLETED,
     }[event]
-    verb = str(reached)
+    verb = labels.label(reached, "fulfilment")
     if order.kind != "booklet":
         raise Conflict(
             "NOTHING_TO_SHIP",
-            f"Order {order.public_id} has no printed goods; there is nothing to ship.",
+            _(
+                "Order %(order)s has no printed goods; there is nothing to ship.",
+                order=order.public_id,
+            ),
         )
     if not is_paid(order.status):
-        state = order.status.replace("_", " ")
+        state = labels.label(order.status)
         raise Conflict(
             "ORDER_NOT_PAID",
-            f"Order {order.public_id} cannot be {verb}: it is {state}, "
-            "and only paid orders are shipped.",
+            _(
+                "Order %(order)s cannot be %(step)s: it is %(state)s, and only "
+                "paid orders are shipped.",
+                order=order.public_id,
+                step=verb,
+                state=state,
+            ),
             details={"status": order.status},
         )
     try:
@@ -214,17 +243,23 @@ def advance_shipping(order_id: int, event: str, **values: Any) -> Order:
         current = _describe(order)
         progress = SHIPPING_PROGRESS.get(order.fulfilment_status, 0)
         if progress >= SHIPPING_PROGRESS[reached]:
-            reason = f"it is already {current}"
+            reason = _("it is already %(current)s", current=current)
         else:
-            reason = _MISSING_STEP[event].format(current=current)
+            reason = _MISSING_STEP[event] % {"current": current}
         raise Conflict(
             "ILLEGAL_SHIPPING_STEP",
-            f"Order {order.public_id} cannot be {verb}: {reason}.",
+            _(
+                "Order %(order)s cannot be %(step)s: %(reason)s.",
+                order=order.public_id,
+                step=verb,
+                reason=reason,
+            ),
             details={"fulfilmentStatus": order.fulfilment_status},
         ) from None
     if not shipping_transition(order.id, event, **values):
         raise Conflict(
-            "ORDER_CHANGED", f"Order {order.public_id} changed meanwhile; reload it."
+            "ORDER_CHANGED",
+            _("Order %(order)s changed meanwhile; reload it.", order=order.public_id),
         )
     db.session.refresh(order)
     return order
@@ -237,7 +272,7 @@ def ship_order(order_id: int, carrier: str, tracking_number: str) -> Order:
     if not carrier or not tracking_number:
         raise ServiceError(
             "TRACKING_REQUIRED",
-            "Enter the carrier and the tracking number to ship an order.",
+            _("Enter the carrier and the tracking number to ship an order."),
             422,
         )
     order = advance_shipping(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.booklets.forms import BuyBookletForm
@@ -52,7 +53,7 @@ def buy(slug: str):
     product = get_product_by_slug(slug)
     form = buy_form(product)
     if not form.validate_on_submit():
-        flash("Please check the form.", "error")
+        flash(_("Please check the form."), "error")
         return render_template("booklets/buy.html", product=product, form=form), 400
     try:
         order, payment = checkout_booklet(
@@ -64,7 +65,7 @@ def buy(slug: str):
         )
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return (
             render_template("booklets/buy.html", product=product, form=form),
             exc.status,

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.i18n.forms import Form
 
-class CheckoutForm(FlaskForm):
+
+class CheckoutForm(Form):
     method = RadioField(_l("Payment method"), validators=[DataRequired()], choices=[])
     promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
     form_token = HiddenField(validators=[DataRequired()])

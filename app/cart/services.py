@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,23 +29,23 @@ def get_cart(user_id: int, create: bool = False) -> Cart | None:
 def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
-        raise NotFound("PRODUCT_NOT_FOUND", "No such product.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such product."))
     if product.type not in CART_TYPES:
         raise ServiceError(
             "CART_ITEM_NOT_ELIGIBLE",
-            "Only courses and digital books can go in the cart"
-            + (
-                "; trainings are bought through enrollment."
-                if product.type == "training"
-                else "."
-            ),
+            _(
+                "Only courses and digital books can go in the cart; trainings are "
+                "bought through enrollment."
+            )
+            if product.type == "training"
+            else _("Only courses and digital books can go in the cart."),
             400,
             {"productId": product_id, "type": product.type},
         )
     if quantity != 1:
         raise ServiceError(
             "INVALID_QUANTITY",
-            "Digital items are sold one per customer (quantity 1).",
+            _("Digital items are sold one per customer (quantity 1)."),
             400,
             {"quantity": quantity},
         )
@@ -52,7 +53,7 @@ def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
     if cart.items and cart.items[0].product.currency != product.currency:
         raise ServiceError(
             "CURRENCY_MISMATCH",
-            "Items in one cart must share a currency.",
+            _("Items in one cart must share a currency."),
             400,
             {"currency": product.currency},
         )
@@ -73,7 +74,7 @@ def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
 def remove_item(user_id: int, product_id: int) -> None:
     cart = get_cart(user_id)
     if cart is None or not any(i.product_id == product_id for i in cart.items):
-        raise NotFound("CART_ITEM_NOT_FOUND", "That product is not in your cart.")
+        raise NotFound("CART_ITEM_NOT_FOUND", _("That product is not in your cart."))
     db.session.execute(
         delete(CartItem).where(
             CartItem.cart_id == cart.id, CartItem.product_id == product_id

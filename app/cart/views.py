@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -46,21 +47,21 @@ def view():
 @login_required
 def add():
     if not FlaskForm().validate_on_submit():
-        flash("The form expired; please try again.", "error")
+        flash(_("The form expired; please try again."), "error")
         return redirect(request.referrer or url_for("catalog.home"))
     try:
         product_id = int(request.form.get("product_id", ""))
     except ValueError:
-        flash("Choose a product to add.", "error")
+        flash(_("Choose a product to add."), "error")
         return redirect(url_for("catalog.home")), 302
     try:
         services.add_item(current_user.id, product_id, 1)
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return redirect(url_for("catalog.home"))
     db.session.commit()
-    flash("Added to your cart.", "success")
+    flash(_("Added to your cart."), "success")
     return redirect(url_for("cart.view"))
 
 
@@ -71,10 +72,10 @@ def remove(product_id: int):
         try:
             services.remove_item(current_user.id, product_id)
             db.session.commit()
-            flash("Removed from your cart.", "info")
+            flash(_("Removed from your cart."), "info")
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
     return redirect(url_for("cart.view"))
 
 
@@ -86,10 +87,10 @@ def checkout():
     data = services.cart_dict(services.get_cart(current_user.id))
     form.method.choices = _method_choices(data)
     if not form.validate_on_submit():
-        flash("Choose a payment method.", "error")
+        flash(_("Choose a payment method."), "error")
         return redirect(url_for("cart.view"))
     if not form_tokens.consume("cart", form.form_token.data):
-        flash("This checkout was already submitted; see your orders below.", "info")
+        flash(_("This checkout was already submitted; see your orders below."), "info")
         return redirect(url_for("orders.my_orders"))
     try:
         order, payment = checkout_cart(
@@ -97,7 +98,7 @@ def checkout():
         )
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return redirect(url_for("cart.view"))
     db.session.commit()
     return redirect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -15,7 +16,7 @@ def active_products(product_type: str | None = None) -> list[Product]:
     if product_type is not None and product_type not in PRODUCT_TYPES:
         raise ServiceError(
             "VALIDATION_ERROR",
-            f"type must be one of {', '.join(PRODUCT_TYPES)}",
+            _("type must be one of %(types)s", types=", ".join(PRODUCT_TYPES)),
             400,
             {"type": product_type},
         )
@@ -32,7 +33,7 @@ def get_product(product_id: int) -> Product:
         .options(selectinload(Product.cohorts).selectinload(TrainingCohort.sessions))
     )
     if product is None:
-        raise NotFound("PRODUCT_NOT_FOUND", "No such product.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such product."))
     return product
 
 
@@ -41,7 +42,7 @@ def get_product_by_slug(slug: str) -> Product:
         select(Product).where(Product.slug == slug, Product.active.is_(True))
     )
     if product is None:
-        raise NotFound("PRODUCT_NOT_FOUND", "No such product.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such product."))
     return product
 
 
@@ -64,7 +65,7 @@ def get_event(event_id: int) -> Event:
         .options(selectinload(Event.ticket_types))
     )
     if event is None:
-        raise NotFound("EVENT_NOT_FOUND", "No such event.")
+        raise NotFound("EVENT_NOT_FOUND", _("No such event."))
     return event
 
 

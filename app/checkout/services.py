@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.accounts.models import User
 from app.cart.services import get_cart
 from app.catalog.models import CART_TYPES
@@ -20,7 +22,7 @@ def check_return_url(return_url: str | None) -> None:
     if not return_url_allowed(return_url):
         raise ServiceError(
             "RETURN_URL_NOT_ALLOWED",
-            "returnUrl must be an http(s) URL on an allowed host.",
+            _("returnUrl must be an http(s) URL on an allowed host."),
             400,
             {"returnUrl": return_url},
         )
@@ -39,12 +41,12 @@ def checkout_cart(
     cart = get_cart(user.id)
     items = list(cart.items) if cart else []
     if not items:
-        raise ServiceError("EMPTY_CART", "Your cart is empty.", 400)
+        raise ServiceError("EMPTY_CART", _("Your cart is empty."), 400)
     bad = [i.product for i in items if i.product.type not in CART_TYPES]
     if bad:
         raise ServiceError(
             "CART_NOT_ELIGIBLE",
-            "The cart may hold only courses and digital books.",
+            _("The cart may hold only courses and digital books."),
             400,
             {"productIds": [p.id for p in bad]},
         )
@@ -52,7 +54,7 @@ def checkout_cart(
     if inactive:
         raise ServiceError(
             "PRODUCT_UNAVAILABLE",
-            "Some items are no longer sold; remove them to continue.",
+            _("Some items are no longer sold; remove them to continue."),
             400,
             {"productIds": [p.id for p in inactive]},
         )

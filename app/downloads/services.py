@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -60,15 +61,15 @@ def store_book_file(product_id: int, upload: FileStorage | None) -> Product:
     """Save an uploaded book under a random name and attach it to the product."""
     product = db.session.get(Product, product_id)
     if product is None or product.type != "digital_book":
-        raise NotFound("PRODUCT_NOT_FOUND", "No such digital book.")
+        raise NotFound("PRODUCT_NOT_FOUND", _("No such digital book."))
     if upload is None or not upload.filename:
-        raise ServiceError("FILE_REQUIRED", "Choose a file to upload.", 400)
+        raise ServiceError("FILE_REQUIRED", _("Choose a file to upload."), 400)
     original = secure_filename(upload.filename) or "book"
     extension = Path(original).suffix.lower()
     if extension not in BOOK_EXTENSIONS:
         raise ServiceError(
             "FILE_TYPE_NOT_ALLOWED",
-            f"Upload one of: {', '.join(BOOK_EXTENSIONS)}.",
+            _("Upload one of: %(types)s.", types=", ".join(BOOK_EXTENSIONS)),
             422,
             {"extension": extension},
         )
@@ -79,7 +80,7 @@ def store_book_file(product_id: int, upload: FileStorage | None) -> Product:
     if size == 0 or size > upload_limit():
         target.unlink(missing_ok=True)
         raise ServiceError(
-            "FILE_SIZE", "The file is empty or larger than allowed.", 413
+            "FILE_SIZE", _("The file is empty or larger than allowed."), 413
         )
     product.file_path = stored
     product.file_name = original
@@ -155,15 +156,18 @@ def issue_link(user_id: int, product_id: int) -> Link:
     access = _active_access(user_id, product_id)
     product = db.session.get(Product, product_id)
     if access is None or product is None or product.type != "digital_book":
-        raise NotFound("NO_ACCESS", "You have no active access to this book.")
+        raise NotFound("NO_ACCESS", _("You have no active access to this book."))
     if not product.file_path:
-        raise NotFound("NO_FILE", "This book's file is not available yet.")
+        raise NotFound("NO_FILE", _("This book's file is not available yet."))
     counter = _counter(access.order_id, product_id, user_id)
     left = counter.max_downloads - counter.used
     if left <= 0:
         raise ServiceError(
             "DOWNLOAD_LIMIT_REACHED",
-            f"This purchase has used all {counter.max_downloads} downloads.",
+            _(
+                "This purchase has used all %(count)s downloads.",
+                count=counter.max_downloads,
+            ),
             403,
         )
     token = _serializer().dumps(
@@ -188,28 +192,28 @@ def open_link(token: str) -> tuple[Path, str]:
     except SignatureExpired:
         raise ServiceError(
             "LINK_EXPIRED",
-            "This download link has expired. Open your library for a new one.",
+            _("This download link has expired. Open your library for a new one."),
             403,
         ) from None
     except BadSignature:
-        raise NotFound("LINK_INVALID", "No such download.") from None
+        raise NotFound("LINK_INVALID", _("No such download.")) from None
     if not isinstance(payload, dict) or not {"a", "o", "p"} <= set(payload):
-        raise NotFound("LINK_INVALID", "No such download.")
+        raise NotFound("LINK_INVALID", _("No such download."))
     access = db.session.get(ProductAccess, payload["a"])
     if (
         access is None
         or access.order_id != payload["o"]
         or access.product_id != payload["p"]
     ):
-        raise NotFound("LINK_INVALID", "No such download.")
+        raise NotFound("LINK_INVALID", _("No such download."))
     if not _still_valid(access):
         raise ServiceError(
-            "ACCESS_REVOKED", "Access to this book has ended or was revoked.", 403
+            "ACCESS_REVOKED", _("Access to this book has ended or was revoked."), 403
         )
     product = db.session.get(Product, access.product_id)
     path = books_dir() / (product.file_path or "")
     if not product.file_path or not path.is_file():
-        raise NotFound("NO_FILE", "This book's file is not available.")
+        raise NotFound("NO_FILE", _("This book's file is not available."))
     counted = db.session.execute(
         update(DownloadCounter)
         .where(
@@ -222,7 +226,7 @@ def open_link(token: str) -> tuple[Path, str]:
     if counted.rowcount != 1:
         raise ServiceError(
             "DOWNLOAD_LIMIT_REACHED",
-            "This purchase has used all of its downloads.",
+            _("This purchase has used all of its downloads."),
             403,
         )
     name = product.file_name or f"{product.slug}{path.suffix}"

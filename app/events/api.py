@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask_babel import gettext as _
 
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.events import services
@@ -28,55 +29,71 @@ def _bad(message: str, details: dict[str, str]) -> ServiceError:
 
 def _text(value: Any, where: str, limit: int) -> str:
     if not isinstance(value, str):
-        raise _bad(f"'{where}' must be a string.", {where: "type"})
+        raise _bad(_("'%(field)s' must be a string.", field=where), {where: "type"})
     if not value.strip() or len(value) > limit:
-        raise _bad(f"'{where}' is empty or too long.", {where: "length"})
+        raise _bad(
+            _("'%(field)s' is empty or too long.", field=where), {where: "length"}
+        )
     return value
 
 
 def parse_tickets(raw: Any) -> list[services.TicketRequest]:
     """`tickets: [{ticketTypeId, quantity, attendees: [{name, email}]}]`, strictly."""
     if not isinstance(raw, list) or not raw:
-        raise _bad("'tickets' must be a non-empty array.", {"tickets": "type"})
+        raise _bad(_("'tickets' must be a non-empty array."), {"tickets": "type"})
     if len(raw) > 20:
-        raise _bad("Too many ticket lines.", {"tickets": "length"})
+        raise _bad(_("Too many ticket lines."), {"tickets": "length"})
     lines = []
     for n, line in enumerate(raw):
         where = f"tickets[{n}]"
         if not isinstance(line, dict):
-            raise _bad(f"'{where}' must be an object.", {where: "type"})
+            raise _bad(
+                _("'%(field)s' must be an object.", field=where), {where: "type"}
+            )
         unknown = set(line) - LINE_FIELDS
         if unknown:
             raise _bad(
-                f"Unknown field(s) in {where}: {', '.join(sorted(unknown))}.",
+                _(
+                    "Unknown field(s) in %(field)s: %(names)s.",
+                    field=where,
+                    names=", ".join(sorted(unknown)),
+                ),
                 {f"{where}.{k}": "unknown" for k in sorted(unknown)},
             )
         type_id = line.get("ticketTypeId")
         if isinstance(type_id, bool) or not isinstance(type_id, int):
             raise _bad(
-                f"'{where}.ticketTypeId' must be an integer.",
+                _("'%(field)s' must be an integer.", field=f"{where}.ticketTypeId"),
                 {f"{where}.ticketTypeId": "type"},
             )
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise _bad(
-                f"'{where}.quantity' must be an integer.",
+                _("'%(field)s' must be an integer.", field=f"{where}.quantity"),
                 {f"{where}.quantity": "type"},
             )
         if not 1 <= quantity <= services.MAX_PER_TYPE:
             raise _bad(
-                f"'{where}.quantity' must be between 1 and {services.MAX_PER_TYPE}.",
+                _(
+                    "'%(field)s' must be between 1 and %(max)s.",
+                    field=f"{where}.quantity",
+                    max=services.MAX_PER_TYPE,
+                ),
                 {f"{where}.quantity": "range"},
             )
         attendees = line.get("attendees")
         if not isinstance(attendees, list):
             raise _bad(
-                f"'{where}.attendees' must be an array.",
+                _("'%(field)s' must be an array.", field=f"{where}.attendees"),
                 {f"{where}.attendees": "type"},
             )
         if len(attendees) != quantity:
             raise _bad(
-                f"'{where}.attendees' must list one attendee per ticket ({quantity}).",
+                _(
+                    "'%(field)s' must list one attendee per ticket (%(count)s).",
+                    field=f"{where}.attendees",
+                    count=quantity,
+                ),
                 {f"{where}.attendees": "length"},
             )
         people = []
@@ -84,13 +101,15 @@ def parse_tickets(raw: Any) -> list[services.TicketRequest]:
             at = f"{where}.attendees[{i}]"
             if not isinstance(person, dict) or set(person) - ATTENDEE_FIELDS:
                 raise _bad(
-                    f"'{at}' must be an object with name and email.", {at: "type"}
+                    _("'%(field)s' must be an object with name and email.", field=at),
+                    {at: "type"},
                 )
             name = _text(person.get("name"), f"{at}.name", 120)
             email = _text(person.get("email"), f"{at}.email", 254)
             if not services.valid_email(email.strip()):
                 raise _bad(
-                    f"'{at}.email' is not an email address.", {f"{at}.email": "format"}
+                    _("'%(field)s' is not an email address.", field=f"{at}.email"),
+                    {f"{at}.email": "format"},
                 )
             people.append(services.Attendee(name.strip(), email.strip()))
         lines.append(services.TicketRequest(type_id, quantity, tuple(people)))
@@ -105,7 +124,7 @@ def mobile_checkout():
     unknown = set(body) - BODY_FIELDS
     if unknown:
         raise _bad(
-            f"Unknown field(s): {', '.join(sorted(unknown))}.",
+            _("Unknown field(s): %(names)s.", names=", ".join(sorted(unknown))),
             {k: "unknown" for k in sorted(unknown)},
         )
     event_id = positive_id(body, "eventId")

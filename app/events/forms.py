@@ -9,16 +9,16 @@ from the posted form by `ticket_requests`, and validated with the API's rules in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, HiddenField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.catalog.models import Event
 from app.events.services import MAX_PER_TYPE, Attendee, TicketRequest
+from app.i18n.forms import Form
 
 
-class EventCheckoutForm(FlaskForm):
+class EventCheckoutForm(Form):
     customer_name = StringField(
         _l("Your name"), validators=[DataRequired(), Length(max=120)]
     )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.catalog.models import Event, TicketType
@@ -77,7 +78,7 @@ def get_event(event_id: int) -> Event:
         select(Event).where(Event.id == event_id, Event.active.is_(True))
     )
     if event is None:
-        raise NotFound("EVENT_NOT_FOUND", "No such event.")
+        raise NotFound("EVENT_NOT_FOUND", _("No such event."))
     return event
 
 
@@ -133,7 +134,7 @@ def order_for(public_id: str, user, key: str | None) -> Order:
     """An event order the caller may see; anything else is the same 404."""
     order = db.session.scalar(select(Order).where(Order.public_id == public_id))
     if order is None or order.kind != "event" or not may_view(order, user, key):
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     return order
 
 
@@ -149,7 +150,7 @@ def ticket_for(code: str, user, key: str | None) -> tuple[Ticket, Order]:
     ticket = db.session.scalar(select(Ticket).where(Ticket.code == code))
     order = db.session.get(Order, ticket.order_id) if ticket else None
     if ticket is None or order is None or not may_view(order, user, key):
-        raise NotFound("TICKET_NOT_FOUND", "No such ticket.")
+        raise NotFound("TICKET_NOT_FOUND", _("No such ticket."))
     return ticket, order
 
 
@@ -173,7 +174,7 @@ def latest_payment(order: Order) -> Payment | None:
 def method_for_payment_type(payment_type: str) -> PaymentMethod:
     if payment_type not in PAYMENT_TYPES:
         raise _invalid(
-            "paymentType must be credit_card or konbini.",
+            _("paymentType must be credit_card or konbini."),
             {"paymentType": "one of credit_card, konbini"},
         )
     return methods.resolve_method(EVENT_GATEWAY, payment_type)
@@ -188,7 +189,7 @@ def check_buyer(buyer: Buyer) -> None:
     if len(buyer.phone) > 32:
         problems["customerPhone"] = "at most 32 characters"
     if problems:
-        raise _invalid("Please check your name and email.", problems)
+        raise _invalid(_("Please check your name and email."), problems)
 
 
 def check_tickets(
@@ -197,7 +198,7 @@ def check_tickets(
     """Every line names one of the event's types once, 1..10 tickets, and one
     attendee (name and email) per ticket."""
     if not tickets:
-        raise _invalid("Choose at least one ticket.", {"tickets": "empty"})
+        raise _invalid(_("Choose at least one ticket."), {"tickets": "empty"})
     types = {t.id: t for t in event.ticket_types}
     problems: dict[str, str] = {}
     seen: set[int] = set()
@@ -225,7 +226,7 @@ def check_tickets(
                 problems[f"{where}.attendees[{i}].email"] = "a valid email address"
         lines.append((ticket_type, req))
     if problems:
-        raise _invalid("Please check the tickets and attendees.", problems)
+        raise _invalid(_("Please check the tickets and attendees."), problems)
     return lines
 
 
@@ -248,8 +249,13 @@ def reserve(lines: list[tuple[TicketType, int]]) -> None:
             left = max(ticket_type.seats_left, 0)
             raise Conflict(
                 "SOLD_OUT",
-                f"Not enough '{ticket_type.name}' tickets left "
-                f"({left} available, {n} requested).",
+                _(
+                    "Not enough '%(name)s' tickets left (%(left)s available, "
+                    "%(wanted)s requested).",
+                    name=ticket_type.name,
+                    left=left,
+                    wanted=n,
+                ),
                 details={
                     "ticketTypeId": ticket_type.id,
                     "ticketType": ticket_type.name,
@@ -284,7 +290,7 @@ def checkout_event(
     if method.backend != EVENT_GATEWAY:
         raise ServiceError(
             "PAYMENT_METHOD_NOT_ALLOWED",
-            "Event tickets are paid by card or konbini.",
+            _("Event tickets are paid by card or konbini."),
             400,
             {"gateway": method.code},
         )

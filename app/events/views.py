@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import form_tokens
@@ -83,10 +84,12 @@ def checkout(event_id: int):
             for name, errors in form.errors.items()
             if hasattr(form, name)
         )
-        flash(f"Please check the form. {problems}".strip(), "error")
+        flash(
+            _("Please check the form. %(problems)s", problems=problems).strip(), "error"
+        )
         return _render(event, form, 400)
     if not form_tokens.consume("event", form.form_token.data):
-        flash("This order was already submitted; see your order below.", "info")
+        flash(_("This order was already submitted; see your order below."), "info")
         if current_user.is_authenticated:
             return redirect(url_for("orders.my_orders"))
         return redirect(url_for("events.event_page", event_id=event.id))
@@ -106,7 +109,7 @@ def checkout(event_id: int):
         )
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         event = catalog.get_event(event_id)  # fresh seats-left numbers
         return _render(event, form, exc.status)
     db.session.commit()
@@ -137,7 +140,7 @@ def payment_return(public_id: str):
     if cancelled:
         event = services.event_of(order)
         flash(
-            "Payment cancelled — your tickets were released. You can choose again.",
+            _("Payment cancelled — your tickets were released. You can choose again."),
             "info",
         )
         if event is not None and event.active:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services_errors import ServiceError
@@ -36,20 +37,20 @@ def api_user(optional: bool = False) -> Any:
     if "user" in cache:
         user = cache["user"]
         if user is None and not optional:
-            raise _unauthorized("Authentication required.")
+            raise _unauthorized(_("Authentication required."))
         return user
     user = None
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, raw = header.partition(" ")
+        scheme, _space, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise _unauthorized("Use 'Authorization: Bearer <token>'.")
+            raise _unauthorized(_("Use 'Authorization: Bearer <token>'."))
         user = current_app.extensions[_EXTENSION](raw.strip())
         if user is None:
-            raise _unauthorized("The token is invalid or revoked.")
+            raise _unauthorized(_("The token is invalid or revoked."))
     elif request.method in ("GET", "HEAD") and current_user.is_authenticated:
         user = current_user._get_current_object()
     cache["user"] = user
     if user is None and not optional:
-        raise _unauthorized("Authentication required.")
+        raise _unauthorized(_("Authentication required."))
     return user

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +33,7 @@ def _replay(row: IdempotencyKey, fp: str) -> tuple[int, dict]:
     if row.fingerprint != fp:
         raise ServiceError(
             "IDEMPOTENCY_KEY_REUSED",
-            "This Idempotency-Key was used with a different request body.",
+            _("This Idempotency-Key was used with a different request body."),
             422,
         )
     return row.status_code, row.response
@@ -48,7 +49,7 @@ def run_idempotent(
         return 200, data
     if not key.strip() or len(key) > 255:
         raise ServiceError(
-            "VALIDATION_ERROR", "Idempotency-Key must be 1-255 characters."
+            "VALIDATION_ERROR", _("Idempotency-Key must be 1-255 characters.")
         )
     fp = fingerprint(body)
     lookup = select(IdempotencyKey).where(

@@ -138,6 +138,24 @@ SLIP_FIELDS = {
     "instructions_url": _l("How to pay at the store"),
 }
 
+# What a "check with the gateway now" found (app.payments.finalise outcomes).
+CHECK_OUTCOMES = {
+    "unknown-payment": _l("no such payment"),
+    "already-final": _l("the payment was already settled"),
+    "refunded-at-gateway": _l("refunded at the gateway"),
+    "pending": _l("still pending"),
+    "amount-mismatch": _l("the amount does not match"),
+    "already-captured": _l("already paid"),
+    "duplicate-capture": _l("paid twice; the extra payment needs a refund"),
+    "paid": _l("paid"),
+    "paid-needs-refund": _l("paid, but the order needs a refund"),
+    "not-held": _l("authorized, but the order was not held"),
+    "on-hold": _l("on hold"),
+    "payment-failed": _l("the payment failed"),
+    "cancelled": _l("cancelled"),
+    "order-failed": _l("the order failed"),
+}
+
 TABLES = {
     "order": ORDER_STATUS,
     "payment": PAYMENT_STATUS,
@@ -151,6 +169,7 @@ TABLES = {
     "event_outcome": PAYMENT_EVENT_OUTCOMES,
     "store": KONBINI_STORES,
     "slip_field": SLIP_FIELDS,
+    "check_outcome": CHECK_OUTCOMES,
 }
 
 

@@ -5,6 +5,7 @@ could not change it) and sets the cookie. Visitors use plain `?lang=` links."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
@@ -18,7 +19,7 @@ bp = Blueprint("i18n", __name__)
 def switch_language():
     locale = normalize_locale(request.form.get("lang"))
     if locale is None:
-        abort(400, description="Unknown language.")
+        abort(400, description=_("Unknown language."))
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -64,7 +65,7 @@ def cancel(public_id: str):
         abort(400)
     user_cancel(order)
     db.session.commit()
-    flash("Your order was cancelled.", "info")
+    flash(_("Your order was cancelled."), "info")
     return redirect(
         url_for("orders.order_page", public_id=order.public_id, key=order.order_key)
     )

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.db import utcnow
@@ -132,5 +133,5 @@ def get_order_for(order_id: int | None, public_id: str | None, user, key: str | 
     else:
         order = db.session.scalar(select(Order).where(Order.public_id == public_id))
     if order is None or not can_view(order, user, key):
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     return order

@@ -6,11 +6,11 @@ import secrets
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.i18n.forms import Form
 from app.i18n.labels import label
 from app.orders.states import ORDER_STATUSES
 
@@ -18,7 +18,7 @@ from app.orders.states import ORDER_STATUSES
 NEEDS_REFUND = "needs_refund"
 
 
-class OrderFilterForm(FlaskForm):
+class OrderFilterForm(Form):
     """Query-string filter of an event's orders; shared by the list and the CSV."""
 
     class Meta:
@@ -51,11 +51,11 @@ class OrderFilterForm(FlaskForm):
         )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A bare POST with a CSRF token (cancel, check now)."""
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     """`nonce` is minted when the page is drawn: one click books one email, and a
     double submit of the same form books it only once."""
 
@@ -73,7 +73,7 @@ class ResendForm(FlaskForm):
         return form
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     reason = StringField(
         _l("Reason (shown in the payment timeline)"),
         validators=[Optional(), Length(max=200)],

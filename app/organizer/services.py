@@ -12,6 +12,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +22,7 @@ from app.db import utcnow
 from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.extensions import db
+from app.i18n.labels import label
 from app.money import format_amount
 from app.orders.models import Order, OrderItem
 from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
@@ -33,27 +36,27 @@ from app.services_errors import Conflict, NotFound
 PER_PAGE = 25
 CHART_DAYS = 30
 CSV_COLUMNS = [
-    "order id",
-    "public id",
-    "created (UTC)",
-    "status",
-    "customer name",
-    "email",
-    "phone",
-    "items",
-    "total",
-    "currency",
-    "paid at (UTC)",
-    "needs refund",
+    _l("order id"),
+    _l("public id"),
+    _l("created (UTC)"),
+    _l("status"),
+    _l("customer name"),
+    _l("email"),
+    _l("phone"),
+    _l("items"),
+    _l("total"),
+    _l("currency"),
+    _l("paid at (UTC)"),
+    _l("needs refund"),
 ]
 
 
 def _event_not_found() -> NotFound:
-    return NotFound("EVENT_NOT_FOUND", "No such event.")
+    return NotFound("EVENT_NOT_FOUND", _("No such event."))
 
 
 def _order_not_found() -> NotFound:
-    return NotFound("ORDER_NOT_FOUND", "No such order.")
+    return NotFound("ORDER_NOT_FOUND", _("No such order."))
 
 
 def _visible_events(user) -> Select:
@@ -308,7 +311,7 @@ def export_csv(event: Event, status: str, q: str) -> str:
     """The filtered list (every page) as CSV, one order per row."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(column) for column in CSV_COLUMNS])
     orders = db.session.scalars(
         orders_query(event, status, q).options(selectinload(Order.items))
     )
@@ -399,8 +402,10 @@ def resend_tickets(order: Order, tag: str) -> None:
     if not is_paid(order.status):
         raise Conflict(
             "ORDER_NOT_PAID",
-            f"Tickets exist only for paid orders; this one is "
-            f"{order.status.replace('_', ' ')}.",
+            _(
+                "Tickets exist only for paid orders; this one is %(status)s.",
+                status=label(order.status),
+            ),
         )
 
     queue_ticket_email(order, f"organizer-{tag}")
@@ -410,11 +415,17 @@ def cancel_unpaid(order: Order) -> None:
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict(
             "ORDER_NOT_CANCELLABLE",
-            f"A {order.status.replace('_', ' ')} order cannot be cancelled"
-            + ("; refund it instead." if is_paid(order.status) else "."),
+            _(
+                "A %(status)s order cannot be cancelled; refund it instead.",
+                status=label(order.status),
+            )
+            if is_paid(order.status)
+            else _(
+                "A %(status)s order cannot be cancelled.", status=label(order.status)
+            ),
         )
     if not cancel_order(order.id, "cancelled by organizer"):
-        raise Conflict("ORDER_NOT_CANCELLABLE", "This order changed; reload it.")
+        raise Conflict("ORDER_NOT_CANCELLABLE", _("This order changed; reload it."))
 
 
 def refund(order: Order, reason: str) -> str:
@@ -423,5 +434,5 @@ def refund(order: Order, reason: str) -> str:
 
 def check_payment(order: Order, payment_id: int) -> str:
     if payment_id not in {p.id for p in order.payments}:
-        raise NotFound("PAYMENT_NOT_FOUND", "No such payment on this order.")
+        raise NotFound("PAYMENT_NOT_FOUND", _("No such payment on this order."))
     return check_now(payment_id)

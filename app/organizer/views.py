@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.i18n.labels import label
 from app.orders.states import OPEN_ORDER_STATUSES
 from app.organizer import services
 from app.organizer.charts import sales_chart
@@ -40,7 +41,7 @@ def organizer_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_organizer:
-            raise NotFound("NOT_FOUND", "We could not find that page.")
+            raise NotFound("NOT_FOUND", _("We could not find that page."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -88,7 +89,11 @@ def _filters() -> OrderFilterForm:
     form = OrderFilterForm(formdata=request.args)
     if not form.validate():
         problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
-        raise ServiceError("INVALID_FILTER", f"Invalid filter ({problems}).", 400)
+        raise ServiceError(
+            "INVALID_FILTER",
+            _("Invalid filter (%(problems)s).", problems=problems),
+            400,
+        )
     return form
 
 
@@ -122,7 +127,7 @@ def orders(event_id: int):
 @organizer_required
 def orders_csv(event_id: int):
     event = services.get_event_for(current_user, event_id)
-    status, q, _ = _filters().values()
+    status, q, _page = _filters().values()
     body = services.export_csv(event, status, q)
     suffix = f"-{status}" if status else ""
     return Response(
@@ -165,7 +170,7 @@ def _act(order_id: int, form_class, action: Callable, done: Callable[..., str]):
         result = action(order, form)
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
     else:
         db.session.commit()
         flash(done(result), "success")
@@ -179,7 +184,7 @@ def resend(order_id: int):
         order_id,
         ResendForm,
         lambda order, form: services.resend_tickets(order, form.nonce.data),
-        lambda _: "The tickets are on their way to the customer again.",
+        lambda _result: _("The tickets are on their way to the customer again."),
     )
 
 
@@ -190,7 +195,7 @@ def cancel(order_id: int):
         order_id,
         ActionForm,
         lambda order, form: services.cancel_unpaid(order),
-        lambda _: "The order was cancelled and its tickets released.",
+        lambda _result: _("The order was cancelled and its tickets released."),
     )
 
 
@@ -201,7 +206,7 @@ def refund(order_id: int):
         order_id,
         RefundForm,
         lambda order, form: services.refund(order, (form.reason.data or "").strip()),
-        lambda _: "The order was refunded through the payment gateway.",
+        lambda _result: _("The order was refunded through the payment gateway."),
     )
 
 
@@ -212,5 +217,8 @@ def check_payment(order_id: int, payment_id: int):
         order_id,
         ActionForm,
         lambda order, form: services.check_payment(order, payment_id),
-        lambda outcome: f"Checked with the gateway: {outcome.replace('-', ' ')}.",
+        lambda outcome: _(
+            "Checked with the gateway: %(outcome)s.",
+            outcome=label(outcome, "check_outcome"),
+        ),
     )

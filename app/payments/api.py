@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.extensions import db, limiter
 from app.http.responses import fail, ok
@@ -48,11 +49,11 @@ def gateway_return(payment_id: int, kind: str):
         if _wants_page():
             return (
                 render_template(
-                    "errors/error.html", status=exc.status, message=exc.message
+                    "errors/error.html", status=exc.status, message=str(exc.message)
                 ),
                 exc.status,
             )
-        return fail(exc.code, exc.message, exc.status, exc.details)
+        return fail(exc.code, str(exc.message), exc.status, exc.details)
     db.session.commit()
     order = db.session.get(Order, outcome.order_id)
     # Gateways with a single return URL (Komoju, payment session) come back on
@@ -88,7 +89,7 @@ def gateway_return(payment_id: int, kind: str):
 @limiter.exempt
 def webhook(gateway: str):
     if not has_webhooks(gateway):
-        raise NotFound("GATEWAY_NOT_FOUND", "No such gateway.")
+        raise NotFound("GATEWAY_NOT_FOUND", _("No such gateway."))
     headers = {k.lower(): v for k, v in request.headers.items()}
     outcome = record_webhook(gateway, headers, request.get_data(cache=False))
     db.session.commit()

@@ -6,7 +6,10 @@ without closing the payment attempts that could still pay it.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.extensions import db
+from app.i18n.labels import label
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.states import OPEN_ORDER_STATUSES
@@ -47,6 +50,7 @@ def user_cancel(order: Order) -> None:
     """The customer cancels their own unpaid order (409 once it is settled)."""
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict(
-            "ORDER_NOT_CANCELLABLE", f"A {order.status} order cannot be cancelled."
+            "ORDER_NOT_CANCELLABLE",
+            _("A %(status)s order cannot be cancelled.", status=label(order.status)),
         )
     cancel_order(order.id, "cancelled by customer")

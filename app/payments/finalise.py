@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.db import utcnow
@@ -92,7 +93,7 @@ def check_now(payment_id: int) -> str:
         return verify_payment(payment_id, "staff")
     except gw.GatewayError as exc:
         raise GatewayUnavailable(
-            "GATEWAY_UNAVAILABLE", f"Gateway unavailable: {exc}"
+            "GATEWAY_UNAVAILABLE", _("Gateway unavailable: %(error)s", error=exc)
         ) from exc
 
 

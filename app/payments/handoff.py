@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.db import utcnow
 from app.extensions import db
+from app.i18n.labels import label
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
@@ -42,14 +44,21 @@ def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
     if order.status not in PAYABLE_ORDER_STATUSES:
         raise Conflict(
             "ORDER_NOT_PAYABLE",
-            f"This order is {order.status.replace('_', ' ')} and cannot be paid again.",
+            _(
+                "This order is %(status)s and cannot be paid again.",
+                status=label(order.status),
+            ),
             details={"status": order.status},
         )
     if order.expires_at <= utcnow():
-        raise Conflict("ORDER_EXPIRED", "This order has expired; please order again.")
+        raise Conflict(
+            "ORDER_EXPIRED", _("This order has expired; please order again.")
+        )
     methods.check_method(method, order_facts(order))
     if order.status == OrderStatus.FAILED and not order_transition(order.id, "retry"):
-        raise Conflict("ORDER_NOT_PAYABLE", "This order changed; reload and try again.")
+        raise Conflict(
+            "ORDER_NOT_PAYABLE", _("This order changed; reload and try again.")
+        )
     payment = Payment(
         order_id=order.id,
         gateway=method.backend,
@@ -84,8 +93,10 @@ def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
         log.warning("gateway %s unavailable at hand-off: %s", method.backend, exc)
         raise GatewayUnavailable(
             "GATEWAY_UNAVAILABLE",
-            "The payment service is not answering right now. Your order is kept; "
-            "please try again in a moment.",
+            _(
+                "The payment service is not answering right now. Your order is "
+                "kept; please try again in a moment."
+            ),
         ) from exc
     except gw.GatewayRejected as exc:
         raise ServiceError("GATEWAY_REJECTED", str(exc), 400) from exc

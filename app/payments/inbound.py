@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import NoReturn
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -62,7 +63,7 @@ def record_redirect(
     """
     payment = db.session.get(Payment, payment_id)
     if payment is None:
-        raise NotFound("PAYMENT_NOT_FOUND", "No such payment.")
+        raise NotFound("PAYMENT_NOT_FOUND", _("No such payment."))
     body = json.dumps(params, sort_keys=True)
     gateway = get_gateway(payment.gateway)
     if kind == "failure":
@@ -85,7 +86,7 @@ def record_redirect(
             body,
             exc,
             "AMOUNT_MISMATCH",
-            "The payment amount does not match this order.",
+            _("The payment amount does not match this order."),
             signature_valid=True,
         )
     except gw.InvalidSignature as exc:
@@ -94,7 +95,7 @@ def record_redirect(
             body,
             exc,
             "INVALID_SIGNATURE",
-            "The payment confirmation could not be verified.",
+            _("The payment confirmation could not be verified."),
             signature_valid=False,
         )
     except gw.GatewayError as exc:
@@ -165,7 +166,7 @@ def record_webhook(gateway_name: str, headers: dict[str, str], raw: bytes) -> st
         )
         db.session.commit()
         raise ServiceError(
-            "INVALID_SIGNATURE", "Webhook signature is invalid.", 401
+            "INVALID_SIGNATURE", _("Webhook signature is invalid."), 401
         ) from exc
     duplicate = db.session.scalar(
         select(PaymentEvent.id).where(

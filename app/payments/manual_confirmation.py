@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.payments.audit import log_event
 from app.payments.finalise import apply_result
@@ -19,14 +21,14 @@ def confirm_manual_payment(payment_id: int, admin_user) -> str:
     once however often this is pressed. The caller commits.
     """
     if admin_user is None or getattr(admin_user, "role", None) != "admin":
-        raise ServiceError("FORBIDDEN", "Only an admin can confirm a payment.", 403)
+        raise ServiceError("FORBIDDEN", _("Only an admin can confirm a payment."), 403)
     payment = db.session.get(Payment, payment_id)
     if payment is None:
-        raise NotFound("PAYMENT_NOT_FOUND", "No such payment.")
+        raise NotFound("PAYMENT_NOT_FOUND", _("No such payment."))
     if payment.gateway != "manual":
         raise ServiceError(
             "NOT_A_MANUAL_PAYMENT",
-            "Only manual payments are confirmed by hand; gateways are verified.",
+            _("Only manual payments are confirmed by hand; gateways are verified."),
             400,
         )
     if is_settled(payment.status):

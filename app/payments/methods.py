@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n.formatting import money
+from app.i18n.labels import method_name
 from app.payments.models import PaymentMethod
 from app.services_errors import ServiceError
 
@@ -32,23 +35,34 @@ def active_methods() -> list[PaymentMethod]:
 
 def problem(method: PaymentMethod, facts: OrderFacts) -> str | None:
     """Why `method` cannot pay this order, or None if it can."""
+    name = method_name(method.code, method.name)
     if not method.active:
-        return f"{method.name} is not available."
+        return _("%(method)s is not available.", method=name)
     settings = method.settings or {}
     currencies = settings.get("currencies")
     if currencies and facts.currency not in currencies:
-        return f"{method.name} does not accept {facts.currency}."
+        return _(
+            "%(method)s does not accept %(currency)s.",
+            method=name,
+            currency=facts.currency,
+        )
     minimum = settings.get("min_amount")
     if minimum is not None and facts.total < int(minimum):
-        return (
-            f"{method.name} needs an order total of at least {minimum} (minor units)."
+        return _(
+            "%(method)s needs an order total of at least %(amount)s.",
+            method=name,
+            amount=money(int(minimum), facts.currency),
         )
     maximum = settings.get("max_amount")
     if maximum is not None and facts.total > int(maximum):
-        return f"{method.name} cannot take an order over {maximum} (minor units)."
+        return _(
+            "%(method)s cannot take an order over %(amount)s.",
+            method=name,
+            amount=money(int(maximum), facts.currency),
+        )
     types = settings.get("product_types")
     if types and not facts.product_types <= set(types):
-        return f"{method.name} cannot pay for these kinds of product."
+        return _("%(method)s cannot pay for these kinds of product.", method=name)
     return None
 
 
@@ -61,7 +75,7 @@ def resolve_method(
 ) -> PaymentMethod:
     """Find a method by its code, or by backend (+ payment type for Komoju)."""
     if not isinstance(code_or_backend, str) or not code_or_backend:
-        raise ServiceError("VALIDATION_ERROR", "Choose a payment method.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Choose a payment method."), 400)
     method = db.session.scalar(
         select(PaymentMethod).where(PaymentMethod.code == code_or_backend)
     )
@@ -82,7 +96,7 @@ def resolve_method(
     if method is None:
         raise ServiceError(
             "PAYMENT_METHOD_NOT_FOUND",
-            f"Unknown payment method {code_or_backend!r}.",
+            _("Unknown payment method '%(method)s'.", method=code_or_backend),
             400,
             {"gateway": code_or_backend},
         )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import gettext as _
+
 from app.extensions import db
+from app.i18n.labels import label
 from app.money import format_amount
 from app.orders import fulfilment
 from app.orders.models import Order
@@ -31,19 +34,21 @@ def refund_order(order_id: int, reason: str) -> str:
     """
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     if order.status != OrderStatus.PAID:
         raise Conflict(
             "ORDER_NOT_REFUNDABLE",
-            f"A {order.status.replace('_', ' ')} order cannot be refunded.",
+            _("A %(status)s order cannot be refunded.", status=label(order.status)),
             details={"status": order.status},
         )
     captured = captured_payments(order)
     if len(captured) != 1:
         raise Conflict(
             "REFUND_NEEDS_A_PERSON",
-            "This order has no single captured payment to refund; "
-            "refund it from the gateway's dashboard.",
+            _(
+                "This order has no single captured payment to refund; refund it "
+                "from the gateway's dashboard."
+            ),
             details={"captured": len(captured)},
         )
     payment = captured[0]
@@ -53,7 +58,7 @@ def refund_order(order_id: int, reason: str) -> str:
     if not payment_transition(
         payment_id, "refund", message=f"refunded: {reason}"[:300]
     ) or not order_transition(order.id, "refund", needs_refund=False, refund_by=None):
-        raise Conflict("ORDER_NOT_REFUNDABLE", "This order changed; reload it.")
+        raise Conflict("ORDER_NOT_REFUNDABLE", _("This order changed; reload it."))
     db.session.refresh(order)
     fulfilment.refunded(order)
     db.session.flush()
@@ -76,8 +81,11 @@ def refund_order(order_id: int, reason: str) -> str:
             raise ServiceError("REFUND_NOT_SUPPORTED", str(exc), 400) from exc
         raise GatewayUnavailable(
             "GATEWAY_UNAVAILABLE",
-            f"The payment service did not confirm the refund ({exc}). "
-            "Nothing was changed; try again later.",
+            _(
+                "The payment service did not confirm the refund (%(error)s). "
+                "Nothing was changed; try again later.",
+                error=exc,
+            ),
         ) from exc
     log_event(
         gateway=gateway,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -55,7 +56,7 @@ def apply_promotion(
     if code is None or (isinstance(code, str) and not code.strip()):
         return None, 0
     if not isinstance(code, str) or len(code) > 40:
-        raise _not_applicable("That promo code is not valid.")
+        raise _not_applicable(_("That promo code is not valid."))
     promo = db.session.scalar(
         select(Promotion)
         .where(func.upper(Promotion.code) == code.strip().upper())
@@ -66,15 +67,15 @@ def apply_promotion(
     )
     now = utcnow()
     if promo is None or not promo.active:
-        raise _not_applicable("That promo code does not exist.", code)
+        raise _not_applicable(_("That promo code does not exist."), code)
     if (promo.starts_at and now < promo.starts_at) or (
         promo.ends_at and now > promo.ends_at
     ):
-        raise _not_applicable("That promo code is not valid right now.", code)
+        raise _not_applicable(_("That promo code is not valid right now."), code)
     if promo.max_uses is not None and (
         promo.uses_count + _open_orders_using(promo.id) >= promo.max_uses
     ):
-        raise _not_applicable("That promo code has been used up.", code)
+        raise _not_applicable(_("That promo code has been used up."), code)
     if promo.per_user_limit is not None and user_id is not None:
         used = db.session.scalar(
             select(func.count(PromotionUsage.id)).where(
@@ -83,15 +84,15 @@ def apply_promotion(
             )
         )
         if used >= promo.per_user_limit:
-            raise _not_applicable("You have already used this promo code.", code)
+            raise _not_applicable(_("You have already used this promo code."), code)
     eligible = sum(line.amount for line in lines if _in_scope(promo, line))
     if eligible == 0:
-        raise _not_applicable("This promo code does not apply to these items.", code)
+        raise _not_applicable(_("This promo code does not apply to these items."), code)
     if promo.kind == "percent":
         discount = eligible * min(max(promo.value, 0), 100) // 100
     else:
         if promo.currency and promo.currency != currency:
-            raise _not_applicable("This promo code is for another currency.", code)
+            raise _not_applicable(_("This promo code is for another currency."), code)
         discount = min(promo.value, eligible)
     return promo, discount
 

@@ -8,6 +8,7 @@ malformed, unknown or revoked key is the same 401 `unauthenticated`.
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from app.accounts.merchant_keys import merchant_for_key
 from app.accounts.models import MerchantKey
@@ -23,13 +24,16 @@ def current_merchant() -> MerchantKey:
     if "merchant" in cache:
         return cache["merchant"]
     header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
+    scheme, _space, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthenticated(
-            "UNAUTHENTICATED", "Send your API key as 'Authorization: Bearer <key>'."
+            "UNAUTHENTICATED",
+            _("Send your API key as 'Authorization: Bearer <key>'."),
         )
     merchant = merchant_for_key(raw.strip())
     if merchant is None:
-        raise Unauthenticated("UNAUTHENTICATED", "The API key is invalid or revoked.")
+        raise Unauthenticated(
+            "UNAUTHENTICATED", _("The API key is invalid or revoked.")
+        )
     cache["merchant"] = merchant
     return merchant

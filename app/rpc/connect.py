@@ -132,7 +132,7 @@ def error_response(
 
 
 def from_service_error(exc: ServiceError) -> Response:
-    return error_response(exc.code, exc.message, exc.status, exc.details)
+    return error_response(exc.code, str(exc.message), exc.status, exc.details)
 
 
 def _flat(value: Any) -> str:

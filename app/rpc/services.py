@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.accounts.models import MerchantKey
@@ -87,8 +89,16 @@ class Violations:
         if self.fields:
             first = next(iter(self.fields.items()))
             more = len(self.fields) - 1
-            message = f"{first[0]}: {first[1]}" + (
-                f" (and {more} more)" if more else ""
+            message = (
+                ngettext(
+                    "%(field)s: %(problem)s (and %(num)d more)",
+                    "%(field)s: %(problem)s (and %(num)d more)",
+                    more,
+                    field=first[0],
+                    problem=first[1],
+                )
+                if more
+                else _("%(field)s: %(problem)s", field=first[0], problem=first[1])
             )
             raise ServiceError(
                 "VALIDATION_ERROR", message, 400, {"fields": dict(self.fields)}
@@ -101,14 +111,14 @@ def _string(
     value = body.get(name)
     if value is None:
         if required:
-            bad.add(name, "is required")
+            bad.add(name, _("is required"))
         return None
     if not isinstance(value, str):
-        bad.add(name, "must be a string")
+        bad.add(name, _("must be a string"))
         return None
     value = value.strip()
     if not low <= len(value) <= high:
-        bad.add(name, f"must be {low} to {high} characters")
+        bad.add(name, _("must be %(low)s to %(high)s characters", low=low, high=high))
         return None
     return value
 
@@ -119,10 +129,10 @@ def _url(body: dict, name: str, bad: Violations) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        bad.add(name, "must be an absolute http(s) URL")
+        bad.add(name, _("must be an absolute http(s) URL"))
         return None
     if parts.username or parts.password:
-        bad.add(name, "must not carry credentials")
+        bad.add(name, _("must not carry credentials"))
         return None
     return value
 
@@ -130,29 +140,31 @@ def _url(body: dict, name: str, bad: Violations) -> str | None:
 def _amount(body: dict, currency: str, bad: Violations) -> int | None:
     value = body.get("order_amount")
     if value is None:
-        bad.add("order_amount", "is required")
+        bad.add("order_amount", _("is required"))
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        bad.add("order_amount", "must be a JSON number")
+        bad.add("order_amount", _("must be a JSON number"))
         return None
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        bad.add("order_amount", "is not a number")
+        bad.add("order_amount", _("is not a number"))
         return None
     if not amount.is_finite() or amount <= 0:
-        bad.add("order_amount", "must be greater than 0")
+        bad.add("order_amount", _("must be greater than 0"))
         return None
     if amount < 1:
-        bad.add("order_amount", "must be at least 1.00 (the gateway's minimum)")
+        bad.add("order_amount", _("must be at least 1.00 (the gateway's minimum)"))
         return None
     if amount > MAX_AMOUNT:
-        bad.add("order_amount", f"must be at most {MAX_AMOUNT}")
+        bad.add("order_amount", _("must be at most %(max)s", max=MAX_AMOUNT))
         return None
     places = decimals(currency)
     scaled = amount.scaleb(places)
     if scaled != scaled.to_integral_value():
-        bad.add("order_amount", f"has more than {places} decimal places")
+        bad.add(
+            "order_amount", _("has more than %(places)s decimal places", places=places)
+        )
         return None
     return int(scaled)
 
@@ -162,16 +174,16 @@ def _tags(body: dict, bad: Violations) -> dict[str, str]:
     if tags is None:
         return {}
     if not isinstance(tags, dict):
-        bad.add("order_tags", "must be an object of strings")
+        bad.add("order_tags", _("must be an object of strings"))
         return {}
     if len(tags) > 10:
-        bad.add("order_tags", "at most 10 tags")
+        bad.add("order_tags", _("at most 10 tags"))
         return {}
     for key, value in tags.items():
         if not 1 <= len(key) <= 64:
-            bad.add(f"order_tags.{key}", "tag names must be 1 to 64 characters")
+            bad.add(f"order_tags.{key}", _("tag names must be 1 to 64 characters"))
         elif not isinstance(value, str) or not 1 <= len(value) <= 255:
-            bad.add(f"order_tags.{key}", "must be a string of 1 to 255 characters")
+            bad.add(f"order_tags.{key}", _("must be a string of 1 to 255 characters"))
     return dict(tags)
 
 
@@ -182,18 +194,18 @@ def _expiry(body: dict, bad: Violations) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        bad.add("order_expiry_time", "must be an ISO 8601 time with an offset")
+        bad.add("order_expiry_time", _("must be an ISO 8601 time with an offset"))
         return None
     if moment.tzinfo is None:
-        bad.add("order_expiry_time", "must carry a UTC offset (e.g. +05:30 or Z)")
+        bad.add("order_expiry_time", _("must carry a UTC offset (e.g. +05:30 or Z)"))
         return None
     expires = moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     now = utcnow()
     if expires < now + MIN_EXPIRY:
-        bad.add("order_expiry_time", "must be at least a minute in the future")
+        bad.add("order_expiry_time", _("must be at least a minute in the future"))
         return None
     if expires > now + MAX_EXPIRY:
-        bad.add("order_expiry_time", "must be at most 30 days in the future")
+        bad.add("order_expiry_time", _("must be at most 30 days in the future"))
         return None
     return expires
 
@@ -207,15 +219,18 @@ def _payment_methods(body: dict, bad: Violations) -> str:
     elif isinstance(value, str):
         parts = value.split(",")
     else:
-        bad.add("payment_methods", "must be a comma-separated string")
+        bad.add("payment_methods", _("must be a comma-separated string"))
         return ""
     names = [p.strip() if isinstance(p, str) else "" for p in parts]
     unknown = sorted({n for n in names if n not in GATEWAY_METHODS})
     if unknown:
         bad.add(
             "payment_methods",
-            f"unknown methods {', '.join(unknown) or '(empty)'}; use "
-            f"{', '.join(sorted(GATEWAY_METHODS))}",
+            _(
+                "unknown methods %(unknown)s; use %(known)s",
+                unknown=", ".join(unknown) or "(empty)",
+                known=", ".join(sorted(GATEWAY_METHODS)),
+            ),
         )
         return ""
     return ",".join(dict.fromkeys(names))[:200]
@@ -249,28 +264,28 @@ def parse_create_order(body: dict[str, Any]) -> CreateOrderRequest:
     meta = body.get("order_meta")
     if meta is not None:
         if not isinstance(meta, dict):
-            bad.add("order_meta", "must be an object")
+            bad.add("order_meta", _("must be an object"))
         else:
             for key in ("return_url", "notify_url", "payment_methods"):
                 if key in meta and key not in body:
                     body = {**body, key: meta[key]}
     for name in sorted(set(body) - KNOWN_FIELDS):
-        bad.add(name, "is not a CreateOrderRequest field")
+        bad.add(name, _("is not a CreateOrderRequest field"))
     currency = (
         _string(body, "order_currency", bad, required=False, low=3, high=3)
         or DEFAULT_CURRENCY
     )
     if not CURRENCY_RE.fullmatch(currency):
-        bad.add("order_currency", "must be an ISO 4217 code such as INR")
+        bad.add("order_currency", _("must be an ISO 4217 code such as INR"))
     name = _string(body, "customer_name", bad, required=True, high=100)
     email = _string(body, "customer_email", bad, required=True, low=3, high=100)
     if email is not None and not EMAIL_RE.fullmatch(email):
-        bad.add("customer_email", "must be an email address")
+        bad.add("customer_email", _("must be an email address"))
     phone = _string(body, "customer_phone", bad, required=True, low=6, high=20)
     if phone is not None and (
         not PHONE_RE.fullmatch(phone) or len(re.sub(r"\D", "", phone)) < 6
     ):
-        bad.add("customer_phone", "must be a phone number (digits, optional +)")
+        bad.add("customer_phone", _("must be a phone number (digits, optional +)"))
     amount = _amount(body, currency, bad)
     request = CreateOrderRequest(
         customer_name=name or "",
@@ -362,19 +377,13 @@ def create_service_order(merchant: MerchantKey, req: CreateOrderRequest) -> dict
 def order_id_field(body: dict[str, Any]) -> str:
     value = body.get("order_id")
     if value is None:
-        raise ServiceError(
-            "VALIDATION_ERROR",
-            "order_id: is required",
-            400,
-            {"fields": {"order_id": "is required"}},
-        )
+        bad = Violations()
+        bad.add("order_id", _("is required"))
+        bad.raise_if_any()
     if not isinstance(value, str) or not ORDER_ID_RE.fullmatch(value):
-        raise ServiceError(
-            "VALIDATION_ERROR",
-            "order_id: must be the order_id CreateOrder returned",
-            400,
-            {"fields": {"order_id": "must be the order_id CreateOrder returned"}},
-        )
+        bad = Violations()
+        bad.add("order_id", _("must be the order_id CreateOrder returned"))
+        bad.raise_if_any()
     return value
 
 
@@ -385,7 +394,7 @@ def merchant_order(merchant: MerchantKey, public_id: str) -> Order:
     if isinstance(public_id, str) and ORDER_ID_RE.fullmatch(public_id):
         order = db_order(public_id)
     if order is None or order.merchant_key_id != merchant.id:
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     return order
 
 
@@ -399,7 +408,7 @@ def merchant_payment(order: Order, payment_id: str) -> Payment:
     for payment in order.payments:
         if str(payment.id) == payment_id:
             return payment
-    raise NotFound("PAYMENT_NOT_FOUND", "No such payment for this order.")
+    raise NotFound("PAYMENT_NOT_FOUND", _("No such payment for this order."))
 
 
 # --- VerifyPayment -------------------------------------------------------------------
@@ -437,8 +446,10 @@ def verify_order_payment(merchant: MerchantKey, public_id: str) -> dict:
             except GatewayError as exc:
                 raise GatewayUnavailable(
                     "GATEWAY_UNAVAILABLE",
-                    "The payment gateway is not answering; ask again shortly. "
-                    "Nothing was changed.",
+                    _(
+                        "The payment gateway is not answering; ask again shortly. "
+                        "Nothing was changed."
+                    ),
                 ) from exc
             db.session.refresh(order)
             if is_paid(order.status):

@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.errors import http_message
 from app.extensions import db, limiter
 from app.http.idempotency import run_idempotent
 from app.payments.bill import bill_dict
@@ -50,13 +52,13 @@ def _unexpected(exc: Exception):
     db.session.rollback()
     if isinstance(exc, HTTPException):
         status = exc.code or 500
-        return connect.error_response("HTTP_ERROR", exc.description or exc.name, status)
+        return connect.error_response("HTTP_ERROR", http_message(exc), status)
     if isinstance(exc, OperationalError):
         return connect.error_response(
-            "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.", 503
+            "SERVICE_UNAVAILABLE", _("The service is temporarily unavailable."), 503
         )
     log.exception("unhandled error in the PaymentService RPC")
-    return connect.error_response("INTERNAL_ERROR", "Internal error", 500)
+    return connect.error_response("INTERNAL_ERROR", _("Internal error"), 500)
 
 
 def message_body() -> dict:
@@ -64,7 +66,7 @@ def message_body() -> dict:
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         raise ServiceError(
-            "VALIDATION_ERROR", "The request body must be a JSON object.", 400
+            "VALIDATION_ERROR", _("The request body must be a JSON object."), 400
         )
     return body
 

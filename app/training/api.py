@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask_babel import gettext as _
 
 from app.api.openapi_schemas import IDEMPOTENCY_HEADER, describe
 from app.extensions import limiter
@@ -31,14 +32,14 @@ def _form_data(body: dict[str, Any]) -> dict[str, str]:
         if value is None:
             raise ServiceError(
                 "VALIDATION_ERROR",
-                f"'formData.{name}' is required.",
+                _("'%(field)s' is required.", field=f"formData.{name}"),
                 400,
                 {f"formData.{name}": "required"},
             )
         if not isinstance(value, str) or len(value) > 300:
             raise ServiceError(
                 "VALIDATION_ERROR",
-                f"'formData.{name}' must be a string.",
+                _("'%(field)s' must be a string.", field=f"formData.{name}"),
                 400,
                 {f"formData.{name}": "type"},
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -92,7 +93,7 @@ def clean_form_data(name: Any, email: Any, phone: Any) -> dict[str, str]:
             errors["formData.phone"] = "digits with an optional leading +"
     if errors:
         raise ServiceError(
-            "VALIDATION_ERROR", "Please correct the enrollment form.", 400, errors
+            "VALIDATION_ERROR", _("Please correct the enrollment form."), 400, errors
         )
     return clean
 
@@ -105,12 +106,14 @@ def load_choice(
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
         raise NotFound(
-            "PRODUCT_NOT_FOUND", "No such product.", details={"productId": product_id}
+            "PRODUCT_NOT_FOUND",
+            _("No such product."),
+            details={"productId": product_id},
         )
     if product.type != "training":
         raise ServiceError(
             "NOT_A_TRAINING",
-            "This product is not a training; buy it through the cart.",
+            _("This product is not a training; buy it through the cart."),
             400,
             {"productId": product_id, "type": product.type},
         )
@@ -118,7 +121,7 @@ def load_choice(
     if cohort is None or cohort.product_id != product.id:
         raise ServiceError(
             "COHORT_MISMATCH",
-            "That cohort does not belong to this training.",
+            _("That cohort does not belong to this training."),
             400,
             {"productId": product_id, "cohortId": cohort_id},
         )
@@ -128,14 +131,17 @@ def load_choice(
         if session is None or session.cohort_id != cohort.id:
             raise ServiceError(
                 "SESSION_MISMATCH",
-                "That session does not belong to the chosen cohort.",
+                _("That session does not belong to the chosen cohort."),
                 400,
                 {"cohortId": cohort_id, "sessionId": session_id},
             )
     if cohort.starts_on <= utcnow().date():
         raise Conflict(
             "COHORT_STARTED",
-            f"{cohort.name} has already started; choose a later cohort.",
+            _(
+                "%(cohort)s has already started; choose a later cohort.",
+                cohort=cohort.name,
+            ),
             details={"cohortId": cohort.id, "startsOn": cohort.starts_on.isoformat()},
         )
     return product, cohort, session
@@ -211,15 +217,19 @@ def _resume(
         if is_paid(order.status):
             raise Conflict(
                 "ENROLLMENT_PENDING",
-                "Your earlier payment went through; your enrollment is being "
-                "confirmed. Check your enrollments in a minute.",
+                _(
+                    "Your earlier payment went through; your enrollment is being "
+                    "confirmed. Check your enrollments in a minute."
+                ),
                 details={"enrollmentId": enrollment.id, "orderId": order.id},
             )
         conflict = _pending_conflict(
             enrollment,
             order,
-            "We are still confirming your previous payment with the gateway; "
-            "please try again in a few minutes.",
+            _(
+                "We are still confirming your previous payment with the gateway; "
+                "please try again in a few minutes."
+            ),
         )
         conflict.details["check"] = outcome
         raise conflict
@@ -227,15 +237,19 @@ def _resume(
         raise _pending_conflict(
             enrollment,
             order,
-            "Your enrollment is waiting for a payment that is already under way; "
-            "see your order for the instructions.",
+            _(
+                "Your enrollment is waiting for a payment that is already under "
+                "way; see your order for the instructions."
+            ),
         )
     if enrollment.cohort_id != cohort.id:
         raise _pending_conflict(
             enrollment,
             order,
-            "You already have a pending enrollment in another cohort of this "
-            "training. Finish its payment, or cancel that order to choose again.",
+            _(
+                "You already have a pending enrollment in another cohort of this "
+                "training. Finish its payment, or cancel that order to choose again."
+            ),
         )
     if not _same_code(order, req.promo_code):
         if req.promo_code and req.promo_code.strip():
@@ -249,8 +263,10 @@ def _resume(
         raise _pending_conflict(
             enrollment,
             order,
-            "Your pending enrollment was priced with a different promo code. "
-            "Finish its payment, or cancel that order to enroll again.",
+            _(
+                "Your pending enrollment was priced with a different promo code. "
+                "Finish its payment, or cancel that order to enroll again."
+            ),
         )
     # Same cohort and price: update the details and start a new attempt.
     enrollment.session_id = session.id if session else None
@@ -291,7 +307,7 @@ def enroll(user: User, req: EnrollmentRequest) -> tuple[Order, Payment]:
         if is_enrolled(current.status):
             raise Conflict(
                 "ALREADY_ENROLLED",
-                "You are already enrolled in this training.",
+                _("You are already enrolled in this training."),
                 details={
                     "enrollmentId": current.id,
                     "orderId": current.order_id,
@@ -354,8 +370,10 @@ def enroll(user: User, req: EnrollmentRequest) -> tuple[Order, Payment]:
         # The partial unique index: another request won between our read and write.
         raise Conflict(
             "ENROLLMENT_IN_PROGRESS",
-            "Another enrollment for this training is being created; reload your "
-            "enrollments.",
+            _(
+                "Another enrollment for this training is being created; reload "
+                "your enrollments."
+            ),
             details={"productId": product.id},
         ) from exc
     payment = initiate_payment(order, method)

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.accounts.services import PHONE_RE
+from app.i18n.forms import Form
 
 
-class EnrollForm(FlaskForm):
+class EnrollForm(Form):
     """Cohort and session are checked again by the service (they must belong to
     the training and to each other); the choices here only shape the page."""
 

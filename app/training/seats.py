@@ -8,6 +8,7 @@ constraint is the backstop.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.catalog.models import TrainingCohort
@@ -75,7 +76,7 @@ def take_hold(cohort: TrainingCohort) -> None:
             return
     raise Conflict(
         "COHORT_FULL",
-        f"{cohort.name} is full; choose another cohort.",
+        _("%(cohort)s is full; choose another cohort.", cohort=cohort.name),
         details={"cohortId": cohort.id, "capacity": cohort.capacity},
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -64,7 +65,7 @@ def get_training(slug: str) -> Product:
         .options(selectinload(Product.cohorts).selectinload(TrainingCohort.sessions))
     )
     if product is None:
-        raise NotFound("TRAINING_NOT_FOUND", "No such training.")
+        raise NotFound("TRAINING_NOT_FOUND", _("No such training."))
     return product
 
 
@@ -103,5 +104,5 @@ def session_access(user, product: Product, session: TrainingSession) -> SessionA
 def get_session(product: Product, session_id: int) -> TrainingSession:
     session = db.session.get(TrainingSession, session_id)
     if session is None or session.cohort.product_id != product.id:
-        raise NotFound("SESSION_NOT_FOUND", "No such session in this training.")
+        raise NotFound("SESSION_NOT_FOUND", _("No such session in this training."))
     return session

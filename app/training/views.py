@@ -4,6 +4,7 @@ content for enrolled users, and my enrollments."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -113,7 +114,7 @@ def enroll(slug: str):
             )
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
             for name, msg in exc.details.items():
                 key = name.removeprefix("formData.")
                 if key in form and isinstance(msg, str):
@@ -135,7 +136,7 @@ def enroll(slug: str):
         )
     if request.method == "POST":
         status = 400
-        flash("Please correct the form.", "error")
+        flash(_("Please correct the form."), "error")
     return (
         render_template(
             "training/enroll.html",
