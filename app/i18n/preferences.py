@@ -85,7 +85,9 @@ def select_locale() -> str | None:
     """Flask-Babel's locale selector (called once per request, then cached)."""
     if not has_request_context():
         return None  # jobs render with `rendering_for(...)`, else English
-    query = g.get("i18n_query_locale")
+    # Read from the request too: a refusal raised by an earlier before_request
+    # hook (CSRF, NUL bytes) is rendered before ours has run.
+    query = g.get("i18n_query_locale") or normalize_locale(request.args.get("lang"))
     if query:
         return query
     return (

@@ -80,6 +80,14 @@ def test_japanese_buyers_konbini_email_is_japanese_with_the_deadline_in_jst(
     # The order page the buyer lands on says the same, in Japanese.
     page = web.browser.get(absolute(live_url, returned.headers["Location"]), timeout=10)
     assert "コンビニでのお支払い" in page.text and deadline in page.text
+    # So does the shared result page: the slip in Japanese, the deadline in JST.
+    result = web.browser.get(
+        f"{live_url}/payments/result/{order.public_id}?key={order.order_key}",
+        timeout=10,
+    )
+    assert 'id="konbini-slip"' in result.text and deadline in result.text
+    assert STORES_JA[slip["store"]] in result.text and slip["receipt"] in result.text
+    assert "お支払い番号（受付番号）" in result.text and "確認番号" in result.text
 
 
 def test_each_recipient_gets_their_own_language_in_one_job_run(
