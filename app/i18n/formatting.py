@@ -7,11 +7,13 @@ One formatter per kind, used by every page and email, so a page never mixes
 |--------|-----------|--------------------|------------------------------------------|
 | en     | ¥3,000    | NPR 1,100.00       | Fri, Jan 8, 2027, 6:00 PM Japan Time     |
 | ja     | 3,000円   | NPR 1,100.00       | 2027年1月8日(金) 18:00 JST               |
-| ne     | JPY ३,००० | रू १,१००.००         | २०२७ जनवरी ८, शुक्र, १८:०० जापान समय     |
+| ne     | JPY ३,००० | रू १,१००.००         | २०२७ जनवरी ८, शुक्र (वि.सं. २०८३ पुस २४), |
+|        |           |                    | १८:०० जापान समय                          |
 
 Nepali is printed the way a Nepali shop prints it: the रू sign, lakh grouping
 (CLDR's `#,##,##0.00`) and Devanagari digits (CLDR's default numbering system for
-`ne`; Babel applies the grouping but not the digits, so they are mapped here).
+`ne`; Babel applies the grouping but not the digits, so they are mapped here),
+and every date with its Bikram Sambat date beside the Gregorian one.
 Every time carries its zone's name. Stored times are naive UTC.
 """
 
@@ -27,6 +29,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency, format_decimal
+from nepali_datetime import date as bs_date
 
 from app.i18n.preferences import current_locale, current_timezone, valid_timezone
 from app.money import decimals, parse_amount
@@ -43,6 +46,23 @@ MONEY_PATTERNS = {
 }
 
 _OFFSET_ONLY = re.compile(r"^[+\-−]?\d")
+
+# Bikram Sambat months as Nepal's official calendar prints them (the package
+# converts dates; its month names are the formal Sanskrit spellings).
+BS_MONTHS = (
+    "वैशाख",
+    "जेठ",
+    "असार",
+    "साउन",
+    "भदौ",
+    "असोज",
+    "कात्तिक",
+    "मंसिर",
+    "पुस",
+    "माघ",
+    "फागुन",
+    "चैत",
+)
 
 
 def _locale(locale: str | None) -> str:
@@ -149,6 +169,26 @@ def zone_label(value: dt.datetime, zone: str | None = None, locale=None) -> str:
     )
 
 
+def bikram_sambat(value: dt.date) -> str | None:
+    """`२०८३ मंसिर १४` for 2026-11-30; None outside the converter's range
+    (about 1918-2043 AD)."""
+    try:
+        day = bs_date.from_datetime_date(value)
+    except (OverflowError, ValueError):
+        return None
+    return native_digits(f"{day.year} {BS_MONTHS[day.month - 1]} {day.day}", "ne")
+
+
+def _calendar_date(value: dt.date, loc: str) -> str:
+    """The locale's date with its weekday; Nepali adds the Bikram Sambat date."""
+    text = babel_format_date(
+        value, Locale.parse(loc).datetime_skeletons["yMMMEd"], locale=loc
+    )
+    if loc == "ne" and (bs := bikram_sambat(value)):
+        text = f"{text} (वि.सं. {bs})"
+    return text
+
+
 def datetime_text(
     value: dt.datetime | None,
     zone: str | None = None,
@@ -166,9 +206,7 @@ def datetime_text(
     tz = _zone(zone)
     moment = _aware(value, tz)
     babel_locale = Locale.parse(loc)
-    date_part = babel_format_date(
-        moment.date(), babel_locale.datetime_skeletons["yMMMEd"], locale=loc
-    )
+    date_part = _calendar_date(moment.date(), loc)
     time_part = babel_format_time(moment, "short", tzinfo=tz, locale=loc)
     text = (
         babel_locale.datetime_formats["medium"]
@@ -204,9 +242,7 @@ def datetime_range(
         opening = datetime_text(start, tz.key, loc, with_zone=False)
         return f"{opening}{separator}{datetime_text(end, tz.key, loc)}"
     babel_locale = Locale.parse(loc)
-    date_part = babel_format_date(
-        first.date(), babel_locale.datetime_skeletons["yMMMEd"], locale=loc
-    )
+    date_part = _calendar_date(first.date(), loc)
     times = separator.join(
         babel_format_time(t, "short", tzinfo=tz, locale=loc) for t in (first, last)
     )
@@ -235,8 +271,7 @@ def date_text(value: dt.date | dt.datetime | None, locale: str | None = None) ->
     if isinstance(value, dt.datetime):
         value = value.date()
     loc = _locale(locale)
-    pattern = Locale.parse(loc).datetime_skeletons["yMMMEd"]
-    return native_digits(babel_format_date(value, pattern, locale=loc), loc)
+    return native_digits(_calendar_date(value, loc), loc)
 
 
 def same_wall_clock(value: dt.datetime, zone_a: str | None, zone_b: str | None) -> bool:

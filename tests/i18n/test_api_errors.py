@@ -69,7 +69,10 @@ def test_validation_error_422_with_translated_details(shop, booklet):
 
     answers = in_each_language(send)
     messages = assert_translated(answers, 422, "INVALID_ADDRESS")
-    assert messages["ja"] == "お届け先の住所をすべてご入力ください: 市区町村を入力してください。"
+    assert (
+        messages["ja"]
+        == "お届け先の住所をすべてご入力ください: 市区町村を入力してください。"
+    )
     # The details keep their keys; the sentences for people follow the language.
     assert answers["en"][1]["details"] == {"city": "City is required."}
     assert answers["ja"][1]["details"] == {"city": "市区町村を入力してください。"}
@@ -163,7 +166,10 @@ def test_rate_limited_429(app, limited_client):
         429,
         "RATE_LIMITED",
     )
-    assert messages["ja"] == "リクエストが多すぎます。少し待ってからもう一度お試しください。"
+    assert (
+        messages["ja"]
+        == "リクエストが多すぎます。少し待ってからもう一度お試しください。"
+    )
 
 
 # --- /rpc: Connect errors ----------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from app.i18n.formatting import (
+    bikram_sambat,
     date_text,
     datetime_text,
     money,
@@ -17,7 +18,9 @@ from app.i18n.formatting import (
     zone_label,
 )
 
-# 2027-01-08 09:00 UTC: 18:00 in Tokyo, 14:45 in Kathmandu (UTC+05:45).
+# 2027-01-08 09:00 UTC: 18:00 in Tokyo, 14:45 in Kathmandu (UTC+05:45); in
+# Nepal's Bikram Sambat calendar that day is 2083 Poush 24.
+BS = "(वि.सं. २०८३ पुस २४)"
 MOMENT = dt.datetime(2027, 1, 8, 9, 0)
 
 
@@ -54,8 +57,8 @@ def test_numbers_use_the_locale_grouping_and_digits(app):
         ("ja", "Asia/Kathmandu", "2027年1月8日(金) 14:45 ネパール時間"),
         ("en", "Asia/Kathmandu", "Fri, Jan 8, 2027, 2:45\u202fPM Nepal Time"),
         ("en", "UTC", "Fri, Jan 8, 2027, 9:00\u202fAM UTC"),
-        ("ne", "Asia/Kathmandu", "२०२७ जनवरी ८, शुक्र, १४:४५ नेपाल समय"),
-        ("ne", "Asia/Tokyo", "२०२७ जनवरी ८, शुक्र, १८:०० जापान समय"),
+        ("ne", "Asia/Kathmandu", f"२०२७ जनवरी ८, शुक्र {BS}, १४:४५ नेपाल समय"),
+        ("ne", "Asia/Tokyo", f"२०२७ जनवरी ८, शुक्र {BS}, १८:०० जापान समय"),
     ],
 )
 def test_dates_in_the_locale_format_with_the_zone_named(app, locale, zone, text):
@@ -65,7 +68,7 @@ def test_dates_in_the_locale_format_with_the_zone_named(app, locale, zone, text)
 def test_time_and_date_alone(app):
     assert time_text(MOMENT, "Asia/Tokyo", "ja") == "18:00 JST"
     assert date_text(dt.date(2027, 1, 8), "ja") == "2027年1月8日(金)"
-    assert date_text(dt.date(2027, 1, 8), "ne") == "२०२७ जनवरी ८, शुक्र"
+    assert date_text(dt.date(2027, 1, 8), "ne") == f"२०२७ जनवरी ८, शुक्र {BS}"
 
 
 def test_zone_labels(app):
@@ -128,9 +131,32 @@ def test_ranges_name_the_day_once_when_it_is_one_day(app):
         "2027年1月8日(金) 18:00～22:00 JST"
     )
     assert datetime_range(MOMENT, end, "Asia/Kathmandu", "ne") == (
-        "२०२७ जनवरी ८, शुक्र, १४:४५ – १८:४५ नेपाल समय"
+        f"२०२७ जनवरी ८, शुक्र {BS}, १४:४५ – १८:४५ नेपाल समय"
     )
     overnight = MOMENT + dt.timedelta(hours=8)
     assert datetime_range(MOMENT, overnight, "Asia/Tokyo", "ja") == (
         "2027年1月8日(金) 18:00～2027年1月9日(土) 2:00 JST"
     )
+
+
+@pytest.mark.parametrize(
+    "gregorian, bikram_sambat_date",
+    [
+        # Nepali New Year (Baishakh 1) as Nepal's government calendar gave it
+        (dt.date(2023, 4, 14), "२०८० वैशाख १"),
+        (dt.date(2024, 4, 13), "२०८१ वैशाख १"),
+        (dt.date(2025, 4, 14), "२०८२ वैशाख १"),
+        (dt.date(2025, 4, 13), "२०८१ चैत ३१"),  # the day before: the old year
+        (dt.date(2026, 11, 30), "२०८३ मंसिर १४"),  # MARKETS.md's example
+    ],
+)
+def test_bikram_sambat_dates_match_the_calendar(gregorian, bikram_sambat_date):
+    assert bikram_sambat(gregorian) == bikram_sambat_date
+
+
+def test_bikram_sambat_only_in_nepali_and_only_in_range(app):
+    assert "वि.सं." not in date_text(dt.date(2026, 11, 30), "en")
+    assert "वि.सं." not in datetime_text(MOMENT, "Asia/Tokyo", "ja")
+    # Outside the converter's table the Gregorian date stands alone, no error.
+    assert bikram_sambat(dt.date(2100, 1, 1)) is None
+    assert date_text(dt.date(2100, 1, 1), "ne").startswith("२१००")

@@ -49,7 +49,9 @@ def test_a_service_error_on_a_page_is_in_the_readers_language(client):
 
 
 def test_abort_descriptions_are_translated(client):
-    resp = client.post("/language", data={"lang": "xx"}, headers={"Accept-Language": "ja"})
+    resp = client.post(
+        "/language", data={"lang": "xx"}, headers={"Accept-Language": "ja"}
+    )
     assert resp.status_code == 400
     assert "対応していない言語です。" in text_of(resp)
     nul = client.get("/?q=%00", headers={"Accept-Language": "ne"})
@@ -66,9 +68,12 @@ def test_wtforms_messages_in_nepali_and_japanese(client):
     short = {"name": "Sita", "email": "sita@example.com", "password": "short"}
     ne_short = text_of(client.post("/register?lang=ne", data=short))
     assert "८" in ne_short or "8" in ne_short
-    assert "यो फिल्ड %(min)d देखि %(max)d अक्षरसम्म हुनुपर्छ।".replace(
-        "%(min)d", "8"
-    ).replace("%(max)d", "200") in ne_short
+    assert (
+        "यो फिल्ड %(min)d देखि %(max)d अक्षरसम्म हुनुपर्छ।".replace("%(min)d", "8").replace(
+            "%(max)d", "200"
+        )
+        in ne_short
+    )
 
 
 def test_every_form_of_the_shop_uses_the_translated_base():
@@ -83,7 +88,8 @@ def test_every_form_of_the_shop_uses_the_translated_base():
     ours = [
         c
         for c in subclasses(FlaskForm)
-        if c.__module__.startswith("app.") and not c.__module__.startswith("app.sandbox")
+        if c.__module__.startswith("app.")
+        and not c.__module__.startswith("app.sandbox")
     ]
     assert len(ours) > 8
     assert [c.__qualname__ for c in ours if not issubclass(c, Form)] == []
