@@ -63,20 +63,20 @@ def parse_tickets(raw: Any) -> list[services.TicketRequest]:
         type_id = line.get("ticketTypeId")
         if isinstance(type_id, bool) or not isinstance(type_id, int):
             raise _bad(
-                _("'%(field)s' must be an integer.", field=f"{where}.ticketTypeId"),
+                _("'%(field)s' must be an integer.", field=where + ".ticketTypeId"),
                 {f"{where}.ticketTypeId": "type"},
             )
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise _bad(
-                _("'%(field)s' must be an integer.", field=f"{where}.quantity"),
+                _("'%(field)s' must be an integer.", field=where + ".quantity"),
                 {f"{where}.quantity": "type"},
             )
         if not 1 <= quantity <= services.MAX_PER_TYPE:
             raise _bad(
                 _(
                     "'%(field)s' must be between 1 and %(max)s.",
-                    field=f"{where}.quantity",
+                    field=where + ".quantity",
                     max=services.MAX_PER_TYPE,
                 ),
                 {f"{where}.quantity": "range"},
@@ -84,14 +84,14 @@ def parse_tickets(raw: Any) -> list[services.TicketRequest]:
         attendees = line.get("attendees")
         if not isinstance(attendees, list):
             raise _bad(
-                _("'%(field)s' must be an array.", field=f"{where}.attendees"),
+                _("'%(field)s' must be an array.", field=where + ".attendees"),
                 {f"{where}.attendees": "type"},
             )
         if len(attendees) != quantity:
             raise _bad(
                 _(
                     "'%(field)s' must list one attendee per ticket (%(count)s).",
-                    field=f"{where}.attendees",
+                    field=where + ".attendees",
                     count=quantity,
                 ),
                 {f"{where}.attendees": "length"},
@@ -108,7 +108,7 @@ def parse_tickets(raw: Any) -> list[services.TicketRequest]:
             email = _text(person.get("email"), f"{at}.email", 254)
             if not services.valid_email(email.strip()):
                 raise _bad(
-                    _("'%(field)s' is not an email address.", field=f"{at}.email"),
+                    _("'%(field)s' is not an email address.", field=at + ".email"),
                     {f"{at}.email": "format"},
                 )
             people.append(services.Attendee(name.strip(), email.strip()))

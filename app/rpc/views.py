@@ -154,5 +154,5 @@ def list_bills(order_id: str):
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str):
     return connect.error_response(
-        "UNKNOWN_PROCEDURE", f"No such procedure: /{rest}", 405
+        "UNKNOWN_PROCEDURE", _("No such procedure: /%(name)s", name=rest), 405
     )

@@ -32,14 +32,14 @@ def _form_data(body: dict[str, Any]) -> dict[str, str]:
         if value is None:
             raise ServiceError(
                 "VALIDATION_ERROR",
-                _("'%(field)s' is required.", field=f"formData.{name}"),
+                _("'%(field)s' is required.", field="formData." + name),
                 400,
                 {f"formData.{name}": "required"},
             )
         if not isinstance(value, str) or len(value) > 300:
             raise ServiceError(
                 "VALIDATION_ERROR",
-                _("'%(field)s' must be a string.", field=f"formData.{name}"),
+                _("'%(field)s' must be a string.", field="formData." + name),
                 400,
                 {f"formData.{name}": "type"},
             )

@@ -1,13 +1,13 @@
 """Find English text that Python code hands to people without gettext.
 
 The places where app code speaks to a person are few and fixed: a flash message,
-a `ServiceError` (or a subclass) message, a Werkzeug `abort()` description, a
-WTForms `ValidationError`, and helpers that pass one of their parameters on to
-those. This walks the AST of each
-module and reports a string literal, an f-string or a `"..." + x` / `"..." % x` /
-`"...".format()` expression in those places; `_("...")`, `_l("...")`,
-`ngettext(...)` and plain variables pass (a variable's text is checked where it
-is written, if it is written in one of these places).
+a `ServiceError` (or a subclass) message, an error body built by hand (`fail`,
+Connect's `error_response`), a Werkzeug `abort()` description, a WTForms
+`ValidationError`, and helpers that pass one of their parameters on to those.
+This walks the AST of each module and reports a string literal, an f-string or
+a `"..." + x` / `"..." % x` / `"...".format()` expression in those places;
+`_("...")`, `_l("...")`, `ngettext(...)` and plain variables pass (a variable's
+text is checked where it is written, if it is written in one of these places).
 
 Helpers are found by themselves: a function that raises or returns an error
 built from one of its own parameters, or flashes one, is a message helper, and
@@ -100,6 +100,8 @@ class _Sinks:
             "ValidationError": (0, "message"),  # WTForms shows it under the field
         }
         self.places.update({name: (1, "message") for name in errors})
+        # The JSON error bodies built by hand: ResponseDto's and Connect's.
+        self.places.update({"fail": (1, "message"), "error_response": (1, "message")})
         self.places["abort"] = (1, "description")
 
     def message_of(self, call: ast.Call) -> ast.AST | None:
