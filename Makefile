@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format messages reliability bench clean
+.PHONY: run reset test lint format messages reliability bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(VENV)/.run-deps
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/python scripts/devrun.py
+
+# Forget the demo data (database, embedded Redis, mail, book files); the next
+# `make run` starts from a fresh copy. Stop `make run` first.
+reset:
+	rm -rf $${INSTANCE_PATH:-instance}
 
 # The import contracts (pyproject.toml, docs/architecture.md) run first: a
 # dependency in the wrong direction fails the build before any test runs.

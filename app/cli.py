@@ -20,6 +20,8 @@ from app.catalog.models import (
     TrainingSession,
 )
 from app.db import utcnow
+from app.downloads.sample_book import sample_pdf
+from app.downloads.services import has_file, store_book_bytes
 from app.extensions import db
 from app.outbox.relay import maintenance_tick
 from app.payments.models import PaymentMethod
@@ -131,7 +133,7 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
         currency="NPR",
         validity_days=180,
     )
-    product(
+    book = product(
         "data-handbook",
         type="digital_book",
         title="The Data Handbook (PDF)",
@@ -140,6 +142,8 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
         currency="NPR",
         validity_days=None,
     )
+    if not has_file(book):  # also after `instance/` was wiped
+        store_book_bytes(book, sample_pdf(book), "data-handbook.pdf")
     product(
         "kathmandu-field-guide",
         type="booklet",

@@ -15,7 +15,9 @@ import os
 
 from flask import Blueprint, Flask
 
+from app.accounts import recovery_views as account_recovery
 from app.accounts import services as account_services
+from app.accounts import settings_views as account_settings
 from app.accounts import views as account_pages
 from app.admin import views as admin_pages
 from app.api import views as api_views
@@ -66,6 +68,8 @@ from app.training.emails import enrollment_email_context
 PAGES: list[tuple[Blueprint, str | None]] = [
     (catalog_pages.bp, None),
     (account_pages.bp, None),
+    (account_recovery.bp, None),
+    (account_settings.bp, None),
     (cart_pages.bp, None),
     (order_pages.bp, None),
     (payment_pages.bp, None),

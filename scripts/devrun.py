@@ -32,6 +32,9 @@ def main() -> int:
         print(f"Embedded Redis on {redis_conn.embedded_socket(instance)}")
     host = env.get("HOST", "127.0.0.1")
     port = env.get("PORT", "5000")
+    # Gateways send the browser back (and post webhooks) to PUBLIC_BASE_URL: on
+    # another PORT it must follow, unless it was set on purpose.
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     py = sys.executable
     procs = [
         subprocess.Popen([py, "worker.py"], cwd=ROOT, env=env),

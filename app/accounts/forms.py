@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.i18n.choices import language_choices, timezone_choices
 from app.i18n.forms import Form
@@ -38,3 +45,62 @@ class PreferencesForm(Form):
         super().__init__(*args, **kwargs)
         self.locale.choices = language_choices()
         self.timezone.choices = timezone_choices()
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(8, 200)]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class PasswordForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(8, 200)]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", _l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class EmailForm(Form):
+    email = EmailField(
+        _l("New email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+
+
+class ReauthForm(Form):
+    """Sign out everywhere: the password again, so a borrowed browser cannot."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+
+
+class DeleteAccountForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+    understood = BooleanField(
+        _l("I understand that this cannot be undone."), validators=[DataRequired()]
+    )

@@ -33,6 +33,14 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
+    # None until the owner opens the link sent to the address (they may buy
+    # meanwhile, and are reminded).
+    email_verified_at: Mapped[dt.datetime | None]
+    # Part of every session cookie's user id: raising it (password reset or
+    # change, "sign out everywhere", deletion) ends every session made before.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the owner deleted the account: nobody can sign in to it again.
+    deleted_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -43,6 +51,15 @@ class User(UserMixin, db.Model):
     @property
     def is_organizer(self) -> bool:
         return self.role in ("organizer", "admin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deleted account cannot sign in
+        return self.deleted_at is None
+
+    def get_id(self) -> str:
+        """The session cookie names the user *and* the session version, so a
+        raised version makes every older cookie name nobody."""
+        return f"{self.id}.{self.session_version}"
 
 
 class ApiToken(db.Model):

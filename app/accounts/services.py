@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User, hash_token
+from app.accounts.recovery import send_verification
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.preferences import normalize_locale, valid_timezone
@@ -76,6 +77,7 @@ def register_user(
     )
     db.session.add(user)
     db.session.flush()
+    send_verification(user)  # they may buy at once; pages remind them meanwhile
     return user
 
 
@@ -88,7 +90,7 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None
     return user
 
@@ -109,7 +111,7 @@ def user_for_token(raw: str) -> User | None:
         .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
         .options(joinedload(ApiToken.user))  # the user comes in the same query
     )
-    if token is None:
+    if token is None or not token.user.is_active:
         return None
     return token.user
 

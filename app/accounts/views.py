@@ -2,26 +2,105 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
 from app.accounts.forms import LoginForm, PreferencesForm, RegisterForm, TokenForm
 from app.accounts.models import User
+from app.cart import guest as guest_cart
 from app.extensions import db, limiter, login_manager
 from app.i18n.preferences import set_locale_cookie
 from app.services_errors import ServiceError
-from app.urls import safe_next
+from app.urls import safe_next, same_site_path
 
 bp = Blueprint("accounts", __name__)
 
 
+@bp.before_app_request
+def _load_user_afresh() -> None:
+    """Each request asks the user loader again: Flask-Login keeps the user on
+    `g`, which outlives a request when an app context spans several (a job run
+    in-process, tests), and a session ended meanwhile must not ride on it."""
+    g.pop("_login_user", None)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """`<id>.<session version>` (`User.get_id`): a cookie made before the
+    account's sessions were ended names an older version, and nobody."""
+    number, _dot, version = user_id.partition(".")
+    if not (number.isdigit() and version.isdigit()) or len(user_id) > 24:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(number))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def ask_to_sign_in():
+    """Send a visitor to log in and back. A POST cannot be replayed after login
+    (it would become a GET of a POST-only address: a 405), so the way back is
+    the page the form was on."""
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:
+        target = same_site_path(request.referrer) or url_for("catalog.home")
+    flash(_("Please log in to continue."), "info")
+    return redirect(url_for("accounts.login", next=target))
+
+
+# Pages "Log in" / "Register" in the navigation come back to. Only shop pages:
+# an order, ticket or payment page carries its key or id in the address, which
+# must not be copied into links on that page.
+RETURNABLE = (
+    "catalog.",
+    "cart.",
+    "training.training_page",
+    "booklets.buy_page",
+    "events.event_page",
+)
+
+
+@bp.app_template_global("login_next")
+def login_next() -> str | None:
+    """Where "Log in" / "Register" come back to: this shop page (its path
+    only), or the `next` a login or register page was given."""
+    if request.endpoint in ("accounts.login", "accounts.register"):
+        return safe_next(request.args.get("next"), "") or None
+    if request.method != "GET" or not (request.endpoint or "").startswith(RETURNABLE):
+        return None
+    return request.path
+
+
+def _next_page() -> str:
+    return safe_next(request.args.get("next"), url_for("catalog.home"))
+
+
+def _welcome_back(user: User) -> None:
+    """After login or registration: the visitor's cart becomes theirs."""
+    moved = guest_cart.adopt(user.id)
+    if moved.added:
+        flash(
+            _("Your cart now holds %(titles)s.", titles=", ".join(moved.added)),
+            "success",
+        )
+    for title, why in moved.skipped:
+        flash(
+            _("“%(title)s” stayed out of your cart: %(why)s", title=title, why=why),
+            "error",
+        )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -43,10 +122,11 @@ def register():
                 if field in form:
                     form[field].errors.append(msg)
             return render_template("accounts/register.html", form=form), exc.status
+        _welcome_back(user)
         db.session.commit()
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
-        return redirect(url_for("catalog.home"))
+        return redirect(_next_page())
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -60,9 +140,11 @@ def login():
         if user is None:
             flash(_("Email or password is wrong."), "error")
             return render_template("accounts/login.html", form=form), 401
+        _welcome_back(user)
+        db.session.commit()
         login_user(user)
         flash(_("Logged in as %(name)s.", name=user.name), "success")
-        return redirect(safe_next(request.args.get("next"), url_for("catalog.home")))
+        return redirect(_next_page())
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -74,9 +156,22 @@ def logout():
     return redirect(url_for("catalog.home"))
 
 
-@bp.route("/account", methods=["GET", "POST"])
+@bp.get("/account")
 @login_required
 def account():
+    prefs_form = PreferencesForm(
+        formdata=None,
+        locale=current_user.locale or "",
+        timezone=current_user.timezone or "",
+    )
+    return render_template("accounts/account.html", prefs_form=prefs_form)
+
+
+@bp.route("/account/developer", methods=["GET", "POST"])
+@login_required
+def developer():
+    """API tokens for the mobile client and scripts: a developer's page, linked
+    quietly from the account page, so customers meet no talk of bearer tokens."""
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
@@ -84,17 +179,8 @@ def account():
         db.session.commit()
         flash(_("Token created. Copy it now: it is shown only once."), "success")
     tokens = [t for t in current_user.tokens if t.revoked_at is None]
-    prefs_form = PreferencesForm(
-        formdata=None,
-        locale=current_user.locale or "",
-        timezone=current_user.timezone or "",
-    )
     return render_template(
-        "accounts/account.html",
-        form=form,
-        prefs_form=prefs_form,
-        tokens=tokens,
-        new_token=new_token,
+        "accounts/developer.html", form=form, tokens=tokens, new_token=new_token
     )
 
 
@@ -123,4 +209,4 @@ def revoke_token(token_id: int):
         flash(_("Token revoked."), "success")
     else:
         flash(_("No such token."), "error")
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.developer"))

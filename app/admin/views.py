@@ -77,7 +77,7 @@ def init_admin(app: Flask) -> Admin:
         name=_l("Back office"),
         url="/admin",
         index_view=HomeView(name=_l("Home"), url="/admin"),
-        theme=Bootstrap4Theme(),
+        theme=Bootstrap4Theme(base_template="backoffice/admin_base.html"),
         csp_nonce_generator=csp_nonce,
     )
     catalog, sales, ops, people = (

@@ -18,11 +18,37 @@ SCHEMAS: dict = {
             "returnUrl": {"type": "string", "format": "uri"},
             "promoCode": {"type": "string", "maxLength": 40},
             "paymentType": {"type": "string"},
+            "extendAccess": {
+                "type": "boolean",
+                "description": "Buy again what the caller already has (limited "
+                "access only), extending it; without it an owned item is a 409",
+            },
         },
     },
 }
 
 OPERATIONS: dict[str, dict] = {
+    "POST /api/auth/password-reset": {
+        "summary": "Email a single-use password reset link; 200 whether or not "
+        "an account has the address",
+        "requestBody": {
+            "type": "object",
+            "required": ["email"],
+            "properties": {"email": {"type": "string", "maxLength": 254}},
+        },
+    },
+    "POST /api/auth/password-reset/confirm": {
+        "summary": "Set a new password with the emailed token; ends every session "
+        "and token, and the token cannot be used again",
+        "requestBody": {
+            "type": "object",
+            "required": ["token", "password"],
+            "properties": {
+                "token": {"type": "string", "maxLength": 500},
+                "password": {"type": "string", "minLength": 8, "maxLength": 200},
+            },
+        },
+    },
     "POST /api/auth/register": {
         "summary": "Register a customer account",
         "requestBody": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_babel import gettext as _
 
+from app.accounts import recovery
 from app.accounts import services as accounts
 from app.api.openapi import build_spec
 from app.catalog import services as catalog
@@ -46,6 +47,36 @@ def token():
     raw = accounts.issue_token(user)
     db.session.commit()
     return ok({"token": raw, "tokenType": "Bearer", "userId": user.id})
+
+
+@bp.post("/auth/password-reset")
+@limiter.limit("5/minute")
+def password_reset():
+    """`{email}` -> 200 whether or not an account has it (reveals nothing);
+    the owner gets a single-use link by email."""
+    body = json_body()
+    email = field(body, "email", str)
+    recovery.request_password_reset(email)
+    db.session.commit()
+    return ok(
+        {
+            "message": "If an account uses this address, a link to choose a new "
+            "password is on its way."
+        }
+    )
+
+
+@bp.post("/auth/password-reset/confirm")
+@limiter.limit("10/minute")
+def password_reset_confirm():
+    """`{token, password}` -> 200; the old password, every session and API
+    token, and the link itself stop working."""
+    body = json_body()
+    user = recovery.reset_password(
+        field(body, "token", str), field(body, "password", str)
+    )
+    db.session.commit()
+    return ok({"userId": user.id, "passwordChanged": True})
 
 
 @bp.get("/me")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.cart.models import Cart, CartItem
@@ -26,37 +26,48 @@ def get_cart(user_id: int, create: bool = False) -> Cart | None:
     return cart
 
 
-def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
+def addable_product(
+    product_id: int, quantity: int = 1, cart_currency: str | None = None
+) -> Product:
+    """The product if it may go in a cart whose items are priced in
+    `cart_currency` (None: empty cart); the same checks for a user's cart and a
+    guest's, so the two cannot disagree."""
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
-        raise NotFound("PRODUCT_NOT_FOUND", _("No such product."))
+        raise NotFound("PRODUCT_NOT_FOUND", _l("No such product."))
     if product.type not in CART_TYPES:
         raise ServiceError(
             "CART_ITEM_NOT_ELIGIBLE",
-            _(
-                "Only courses and digital books can go in the cart; trainings are "
-                "bought through enrollment."
+            _l(
+                "Only courses and digital books can go in the cart; trainings "
+                "are bought through enrollment."
             )
             if product.type == "training"
-            else _("Only courses and digital books can go in the cart."),
+            else _l("Only courses and digital books can go in the cart."),
             400,
             {"productId": product_id, "type": product.type},
         )
     if quantity != 1:
         raise ServiceError(
             "INVALID_QUANTITY",
-            _("Digital items are sold one per customer (quantity 1)."),
+            _l("Digital items are sold one per customer (quantity 1)."),
             400,
             {"quantity": quantity},
         )
-    cart = get_cart(user_id, create=True)
-    if cart.items and cart.items[0].product.currency != product.currency:
+    if cart_currency and cart_currency != product.currency:
         raise ServiceError(
             "CURRENCY_MISMATCH",
-            _("Items in one cart must share a currency."),
+            _l("Items in one cart must share a currency."),
             400,
             {"currency": product.currency},
         )
+    return product
+
+
+def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
+    cart = get_cart(user_id, create=True)
+    currency = cart.items[0].product.currency if cart.items else None
+    addable_product(product_id, quantity, currency)
     existing = next((i for i in cart.items if i.product_id == product_id), None)
     if existing:
         return existing
@@ -74,7 +85,7 @@ def add_item(user_id: int, product_id: int, quantity: int = 1) -> CartItem:
 def remove_item(user_id: int, product_id: int) -> None:
     cart = get_cart(user_id)
     if cart is None or not any(i.product_id == product_id for i in cart.items):
-        raise NotFound("CART_ITEM_NOT_FOUND", _("That product is not in your cart."))
+        raise NotFound("CART_ITEM_NOT_FOUND", _l("That product is not in your cart."))
     db.session.execute(
         delete(CartItem).where(
             CartItem.cart_id == cart.id, CartItem.product_id == product_id
@@ -91,6 +102,18 @@ def remove_products(user_id: int, product_ids: list[int]) -> None:
         delete(CartItem).where(
             CartItem.cart_id == cart.id, CartItem.product_id.in_(product_ids)
         )
+    )
+
+
+def item_count(user_id: int) -> int:
+    """Lines in the user's cart (for the navigation), in one query."""
+    return (
+        db.session.scalar(
+            select(func.count(CartItem.id))
+            .join(Cart, Cart.id == CartItem.cart_id)
+            .where(Cart.user_id == user_id)
+        )
+        or 0
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from app.catalog import services
+from app.library.services import active_accesses
 
 bp = Blueprint("catalog", __name__)
 
@@ -37,7 +39,10 @@ def product(slug: str):
     product = services.get_product_by_slug(slug)
     if product.type == "training":
         product = services.get_product(product.id)
-    return render_template("catalog/product.html", product=product)
+    access = None
+    if current_user.is_authenticated and product.cart_eligible:
+        access = active_accesses(current_user.id, [product.id]).get(product.id)
+    return render_template("catalog/product.html", product=product, access=access)
 
 
 @bp.get("/events")

@@ -20,9 +20,12 @@ def _checkout(mobile: bool):
     return_url = field(body, "returnUrl", str, required=False)
     promo = field(body, "promoCode", str, required=False)
     payment_type = field(body, "paymentType", str, required=False)
+    extend = field(body, "extendAccess", bool, required=False, default=False)
 
     def work() -> dict:
-        order, payment = checkout_cart(user, gateway, return_url, promo, payment_type)
+        order, payment = checkout_cart(
+            user, gateway, return_url, promo, payment_type, extend=bool(extend)
+        )
         return checkout_response(order, payment, mobile)
 
     scope = "mobile.orders.checkout" if mobile else "orders.checkout"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask_babel import gettext as _
 
 from app.accounts.models import User
+from app.cart.pricing import check_ownership, lines_for
 from app.cart.services import get_cart
 from app.catalog.models import CART_TYPES
 from app.money import format_amount
@@ -34,8 +37,12 @@ def checkout_cart(
     return_url: str | None = None,
     promo_code: str | None = None,
     payment_type: str | None = None,
+    extend: Collection[int] | bool = False,
 ) -> tuple[Order, Payment]:
-    """Create a cart order and its first payment attempt (nothing on failure)."""
+    """Create a cart order and its first payment attempt (nothing on failure).
+
+    `extend` names the owned limited-validity products the shopper chose to
+    extend (True: all of them); anything else already owned is refused."""
     check_return_url(return_url)
     method = methods.resolve_method(gateway, payment_type)
     cart = get_cart(user.id)
@@ -58,6 +65,7 @@ def checkout_cart(
             400,
             {"productIds": [p.id for p in inactive]},
         )
+    check_ownership(lines_for([i.product for i in items], user.id), extend)
     currency = items[0].product.currency
     lines = [
         LineItem(

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.catalog.models import Event
 from app.events.services import MAX_PER_TYPE, Attendee, TicketRequest
 from app.i18n.forms import Form
+from app.orders.models import Order
 
 
 class EventCheckoutForm(Form):
@@ -68,3 +69,19 @@ def ticket_requests(form: MultiDict, event: Event) -> list[TicketRequest]:
         )
         requests.append(TicketRequest(ticket_type.id, quantity, attendees))
     return requests
+
+
+def refill_values(order: Order) -> dict[str, str]:
+    """The ticket form as the buyer filled it for `order` (quantities and
+    attendees by field name), to offer the same choices again after a decline."""
+    values: dict[str, str] = {}
+    for item in order.items:
+        if item.ticket_type_id is None:
+            continue
+        values[qty_field(item.ticket_type_id)] = str(item.quantity)
+        for i, attendee in enumerate(item.attendees or ()):
+            for part in ("name", "email"):
+                values[attendee_field(item.ticket_type_id, i, part)] = str(
+                    attendee.get(part, "")
+                )
+    return values

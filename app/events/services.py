@@ -358,12 +358,7 @@ def settle_return(order: Order) -> bool:
         return False
     if payment.status in ACCEPTED_PAYMENT_STATUSES:
         return False
-    hint = db.session.scalar(
-        select(PaymentEvent.outcome)
-        .where(PaymentEvent.payment_id == payment.id, PaymentEvent.kind == "redirect")
-        .order_by(PaymentEvent.id.desc())
-        .limit(1)
-    )
+    hint = _return_hint(payment)
     if hint not in ABANDONED_HINTS:
         return False
     if hint == "pending" and payment.gateway_txn_id:
@@ -374,6 +369,42 @@ def settle_return(order: Order) -> bool:
         if not closed:
             return False  # paid meanwhile: the normal path finalises it
     return cancel_order(order.id, "payment cancelled on the payment page")
+
+
+def _return_hint(payment: Payment) -> str | None:
+    """What KOMOJU said when the browser came back (the redirect's outcome)."""
+    return db.session.scalar(
+        select(PaymentEvent.outcome)
+        .where(PaymentEvent.payment_id == payment.id, PaymentEvent.kind == "redirect")
+        .order_by(PaymentEvent.id.desc())
+        .limit(1)
+    )
+
+
+def was_declined(order: Order) -> bool:
+    """KOMOJU refused the card of the buyer's latest attempt.
+
+    The session stays `pending` after a decline (its `payment` is null until a
+    payment succeeds), so the return itself cannot tell a decline from leaving
+    the page; KOMOJU's `payment.failed` webhook for the attempt can. It is sent
+    when the card is refused, before the buyer is back in the usual case; when
+    it is late, the page says "cancelled" and the buyer still chooses again.
+    """
+    payment = latest_payment(order)
+    if payment is None:
+        return False
+    return (
+        db.session.scalar(
+            select(PaymentEvent.id)
+            .where(
+                PaymentEvent.payment_id == payment.id,
+                PaymentEvent.kind == "webhook",
+                PaymentEvent.outcome == "payment.failed",
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- email ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from app.events.forms import (
     EventCheckoutForm,
     attendee_field,
     qty_field,
+    refill_values,
     ticket_requests,
 )
 from app.extensions import db, limiter
@@ -31,6 +33,8 @@ from app.payments.browser import placed_here, remember_order
 from app.services_errors import ServiceError
 
 bp = Blueprint("events", __name__)
+
+REFILL_KEY = "event_refill"  # a declined order whose form to offer again
 
 
 @bp.app_template_global("event_tickets")
@@ -45,7 +49,26 @@ def _form(event) -> EventCheckoutForm:
     return form
 
 
+def _refill(event, form) -> dict[str, str]:
+    """After a declined card the event page comes back once with the same
+    tickets, attendees and buyer (the declined order is named in this browser's
+    session, so nothing about it appears in the address)."""
+    order = services.find_event_order(session.pop(REFILL_KEY, None) or "")
+    if order is None or services.event_of(order) is not event:
+        return {}
+    if not (placed_here(order) or services.may_view(order, current_user, None)):
+        return {}
+    form.customer_name.data = order.customer_name
+    form.customer_email.data = order.customer_email
+    form.customer_phone.data = order.customer_phone
+    payment = services.latest_payment(order)
+    if payment is not None and payment.method in dict(form.method.choices):
+        form.method.data = payment.method
+    return refill_values(order)
+
+
 def _render(event, form, status: int = 200):
+    values = request.form if request.method == "POST" else _refill(event, form)
     if request.method == "GET" and current_user.is_authenticated:
         form.customer_name.data = form.customer_name.data or current_user.name
         form.customer_email.data = form.customer_email.data or current_user.email
@@ -58,7 +81,7 @@ def _render(event, form, status: int = 200):
             "events/event.html",
             event=event,
             form=form,
-            values=request.form if request.method == "POST" else {},
+            values=values,
             qty_field=qty_field,
             attendee_field=attendee_field,
             max_per_type=services.MAX_PER_TYPE,
@@ -139,10 +162,23 @@ def payment_return(public_id: str):
     db.session.commit()
     if cancelled:
         event = services.event_of(order)
-        flash(
-            _("Payment cancelled — your tickets were released. You can choose again."),
-            "info",
-        )
+        if services.was_declined(order):
+            flash(
+                _(
+                    "Your card was declined and nothing was charged. Your tickets "
+                    "and details are filled in below: check the card and pay again."
+                ),
+                "error",
+            )
+            session[REFILL_KEY] = order.public_id
+        else:
+            flash(
+                _(
+                    "Payment cancelled — your tickets were released. You can "
+                    "choose again."
+                ),
+                "info",
+            )
         if event is not None and event.active:
             return redirect(url_for("events.event_page", event_id=event.id))
         return redirect(url_for("catalog.events"))

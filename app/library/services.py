@@ -80,6 +80,23 @@ def has_access(user_id: int, product_id: int) -> bool:
     return access.valid_until is None or access.valid_until > utcnow()
 
 
+def active_accesses(user_id: int, product_ids: list[int]) -> dict[int, ProductAccess]:
+    """The user's live access rows (not revoked, not expired) for these
+    products, by product id: what the cart and checkout warn about."""
+    if not product_ids:
+        return {}
+    now = utcnow()
+    rows = db.session.scalars(
+        select(ProductAccess).where(
+            ProductAccess.user_id == user_id,
+            ProductAccess.product_id.in_(product_ids),
+            ProductAccess.revoked_at.is_(None),
+            (ProductAccess.valid_until.is_(None)) | (ProductAccess.valid_until > now),
+        )
+    )
+    return {row.product_id: row for row in rows}
+
+
 def library_for(user_id: int) -> list[ProductAccess]:
     return list(
         db.session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.library.services import library_for
+from app.order_views.timeline import customer_timeline
 from app.orders.models import Order
 from app.orders.services import get_order_for
 from app.orders.states import PAYABLE_ORDER_STATUSES
@@ -39,7 +40,11 @@ def order_page(public_id: str):
         else []
     )
     return render_template(
-        "orders/detail.html", order=order, key=order.order_key, methods=pay_methods
+        "orders/detail.html",
+        order=order,
+        key=order.order_key,
+        methods=pay_methods,
+        timeline=customer_timeline(order),
     )
 
 

@@ -50,21 +50,28 @@ def _open_orders_using(promo_id: int) -> int:
 
 
 def apply_promotion(
-    code: str | None, lines: list[PricedLine], currency: str, user_id: int | None
+    code: str | None,
+    lines: list[PricedLine],
+    currency: str,
+    user_id: int | None,
+    lock: bool = True,
 ) -> tuple[Promotion | None, int]:
-    """Return (promotion, discount) or raise PROMOTION_NOT_APPLICABLE."""
+    """Return (promotion, discount) or raise PROMOTION_NOT_APPLICABLE.
+
+    Checkout locks the code's row (`lock`); a preview before paying (the cart
+    page) asks the same rules without a lock, so the shopper sees the total and
+    the reason a code does not apply exactly as checkout would decide them."""
     if code is None or (isinstance(code, str) and not code.strip()):
         return None, 0
     if not isinstance(code, str) or len(code) > 40:
         raise _not_applicable(_("That promo code is not valid."))
-    promo = db.session.scalar(
-        select(Promotion)
-        .where(func.upper(Promotion.code) == code.strip().upper())
+    query = select(Promotion).where(func.upper(Promotion.code) == code.strip().upper())
+    if lock:
         # Lock the code's row until this checkout commits, so two checkouts at
         # its last use cannot both count the same free slot (PostgreSQL; SQLite
         # transactions are already serialized).
-        .with_for_update()
-    )
+        query = query.with_for_update()
+    promo = db.session.scalar(query)
     now = utcnow()
     if promo is None or not promo.active:
         raise _not_applicable(_("That promo code does not exist."), code)

@@ -1,5 +1,7 @@
+import psutil
 import pytest
 
+from app import redis_conn
 from app.config import UnsafeConfiguration, check_production_settings, load_config
 
 
@@ -72,3 +74,28 @@ def test_sandbox_defaults_to_public_test_values(tmp_path, monkeypatch):
     cfg = load_config(str(tmp_path))
     assert cfg["ESEWA_PRODUCT_CODE"] == "EPAYTEST"
     assert cfg["ESEWA_SECRET_KEY"] == "8gBm/:&EnhH.1/q"
+
+
+def test_public_base_url_follows_port_unless_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "5642")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5642"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shop.example.com/")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "https://shop.example.com"
+    monkeypatch.delenv("PORT")
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_the_embedded_redis_stops_with_its_owner(tmp_path):
+    """`make run` stops the embedded Redis it started (Redis 6.2 refuses
+    SHUTDOWN NOW FORCE, which left it running before)."""
+    client = redis_conn.connect("", str(tmp_path))
+    assert client.ping()
+    [server] = redis_conn._embedded_servers.values()
+    pid = server.pid
+    redis_conn.shutdown_embedded()
+    process = psutil.Process(pid) if psutil.pid_exists(pid) else None
+    if process is not None:
+        process.wait(timeout=10)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
