@@ -77,14 +77,12 @@ def retry_after_seconds() -> int | None:
     return max(1, int(current.reset_at - time.time()))
 
 
-def _too_many_requests():
+def _too_many_requests(exc: HTTPException):
     """429: say when to try again (and send Retry-After), not "10 per 1 minute"."""
     wait = retry_after_seconds()
     if wants_json():
         details = {"retryAfter": wait} if wait else None
-        response = make_response(
-            *fail("RATE_LIMITED", "Too many requests; try again later.", 429, details)
-        )
+        response = make_response(*fail("RATE_LIMITED", http_message(exc), 429, details))
     else:
         response = make_response(
             render_template("errors/too_many.html", wait=wait), 429
@@ -112,7 +110,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         if status == 429:
-            return _too_many_requests()
+            return _too_many_requests(exc)
         if wants_json():
             code = HTTP_CODES.get(status, "HTTP_ERROR")
             return fail(code, http_message(exc), status)
