@@ -53,7 +53,8 @@ from app.outbox.services import cleanup_outbox
 from app.payments import api as payment_api
 from app.payments import jobs as payment_jobs
 from app.payments import views as payment_pages
-from app.payments.emails import add_payment
+from app.payments import refund_execution, refund_sync
+from app.payments.emails import add_payment, add_refund
 from app.rpc import fulfilment as service_goods
 from app.rpc import views as rpc_views
 from app.sandbox import esewa as sandbox_esewa
@@ -139,6 +140,8 @@ TOPICS: dict[str, topics.Topic] = {
     "order.auto_cancel": topics.Topic(payment_jobs.handle_auto_cancel),
     "order.payment_authorized": topics.Topic(payment_jobs.handle_payment_authorized),
     "order.payment_expired": topics.Topic(payment_jobs.handle_payment_expired),
+    "payment.refund": topics.Topic(refund_execution.handle_refund),
+    "payment.refund_sync": topics.Topic(refund_sync.handle_refund_sync),
     "email.send": topics.Topic(handle_send_email, queue="mail"),
     "orders_maintenance.cleanup_outbox": topics.Topic(
         cleanup_outbox, queue="maintenance"
@@ -147,7 +150,7 @@ TOPICS: dict[str, topics.Topic] = {
 
 # What email templates are given, from the ids their event stored.
 MAIL_CONTEXT = mail_context.MailContext(
-    loaders=(add_order, add_payment),
+    loaders=(add_order, add_payment, add_refund),
     per_template={
         "tickets": tickets_email_context,
         "enrollment_confirmed": enrollment_email_context,

@@ -17,13 +17,21 @@ from app.library.models import ProductAccess
 from app.mail.models import EmailLog
 from app.orders.models import Order, OrderItem
 from app.outbox.models import OutboxEvent
-from app.payments.models import Payment, PaymentEvent, PaymentMethod
+from app.payments.models import (
+    BankReceipt,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    Refund,
+)
 from app.promotions.models import Promotion, PromotionUsage
+from app.rpc.models import MerchantNotification, NotificationAttempt
 from app.training.models import Enrollment
 
 __all__ = [
     "ApiToken",
     "AuditLog",
+    "BankReceipt",
     "Cart",
     "CartItem",
     "DownloadCounter",
@@ -32,6 +40,8 @@ __all__ = [
     "Event",
     "IdempotencyKey",
     "MerchantKey",
+    "MerchantNotification",
+    "NotificationAttempt",
     "Order",
     "OrderItem",
     "OutboxEvent",
@@ -42,6 +52,7 @@ __all__ = [
     "ProductAccess",
     "Promotion",
     "PromotionUsage",
+    "Refund",
     "Ticket",
     "TicketType",
     "TrainingCohort",

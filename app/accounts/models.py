@@ -85,5 +85,8 @@ class MerchantKey(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     key_prefix: Mapped[str] = mapped_column(String(12))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key is derived from the app's secret and this salt, so the shop can
+    # sign webhooks with it without storing it (None: an older, random key).
+    key_salt: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
     revoked_at: Mapped[dt.datetime | None]

@@ -23,13 +23,11 @@ from app.orders.models import Order
 from app.orders.services import LineItem, create_order
 from app.orders.shipping_states import is_unshipped
 from app.orders.states import is_paid
-from app.orders.transitions import order_transition
 from app.outbox.models import OutboxEvent
 from app.outbox.services import redrive
 from app.payments.attempts import captured_payments
 from app.payments.audit import log_event
-from app.payments.refunds import refund_order
-from app.payments.transitions import payment_transition
+from app.payments.refunds import record_refund, refund_order
 from app.services_errors import Conflict, NotFound, ServiceError
 
 SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "order_key"})
@@ -154,7 +152,7 @@ def mark_refunded_by_hand(order_id: int, reason: str, flagged: bool = True) -> N
     With one captured payment the order becomes refunded (its goods are taken
     back: access revoked, unshipped stock returned). With several (a duplicate
     capture) only the extra, latest captures are marked refunded and the order
-    stays paid.
+    stays paid. `reason` says how, and serves as the refund's reference.
     """
     if not reason.strip():
         raise ServiceError("REASON_REQUIRED", _("Say how the money was returned."), 422)
@@ -162,33 +160,22 @@ def mark_refunded_by_hand(order_id: int, reason: str, flagged: bool = True) -> N
     captured = sorted(captured_payments(order), key=lambda p: p.id)
     if not captured:
         raise Conflict("NOTHING_CAPTURED", _("This order has no captured payment."))
-    note = f"refunded by hand: {reason}"[:300]
+    refunds = [
+        record_refund(
+            order.id,
+            reference=reason[:120],
+            reason=reason,
+            actor_id=_actor_id(),
+            payment_id=payment.id,
+        )
+        for payment in (captured[1:] if len(captured) > 1 else captured)
+    ]
     if len(captured) > 1:
-        extra = captured[1:]
-        for payment in extra:
-            payment_transition(payment.id, "refund", message=note)
         _clear_flag(order)
-        refunded = [p.id for p in extra]
-    else:
-        payment = captured[0]
-        if not payment_transition(payment.id, "refund", message=note) or not (
-            order_transition(order.id, "refund", needs_refund=False, refund_by=None)
-        ):
-            raise Conflict("ORDER_CHANGED", _("This order changed; reload it."))
-        db.session.refresh(order)
-        fulfilment.refunded(order)
-        refunded = [payment.id]
-    log_event(
-        gateway="storefront",
-        kind="note",
-        order_id=order.id,
-        outcome="refunded_by_hand",
-        detail=reason[:2000],
-    )
     record(
         "order.refund_by_hand",
         f"Order#{order.id}",
-        {"reason": reason, "payments": refunded},
+        {"reason": reason, "payments": [r.payment_id for r in refunds]},
     )
 
 

@@ -11,8 +11,12 @@ import logging
 from sqlalchemy.exc import IntegrityError
 
 from app.booklets.services import restore_stock, take_stock
+from app.conditional import guarded_update
+from app.db import utcnow
 from app.extensions import db
+from app.orders.fulfilment import RefundedLines
 from app.orders.models import Order
+from app.orders.shipping_states import ShippingStatus
 from app.orders.transitions import shipping_transition
 
 log = logging.getLogger(__name__)
@@ -46,12 +50,29 @@ def paid(order: Order, late: bool) -> bool:
     return True
 
 
-def refunded(order: Order) -> None:
-    """A refund before shipping cancels the shipment and puts the copies back."""
-    if shipping_transition(order.id, "cancel"):
-        for item in order.items:
-            if item.product_id is not None:
-                restore_stock(item.product_id, item.quantity)
+def refunded(order: Order, lines: RefundedLines = None) -> None:
+    """Refunded copies that are still in the warehouse go back to stock.
+
+    When nothing is left to ship the shipment is cancelled too. Once the order
+    has shipped, the copies have left and stay counted.
+    """
+    everything = lines is None or all(item.kept_quantity == 0 for item in order.items)
+    if lines is None:
+        lines = {item.id: item.quantity for item in order.items}
+    if everything:
+        if not shipping_transition(order.id, "cancel"):
+            return
+    elif not guarded_update(
+        Order,
+        order.id,
+        Order.fulfilment_status == ShippingStatus.PROCESSING,
+        updated_at=utcnow(),
+    ):
+        return  # shipped (or never processed): nothing is in the warehouse
+    for item in order.items:
+        n = lines.get(item.id, 0)
+        if n > 0 and item.product_id is not None:
+            restore_stock(item.product_id, n)
 
 
 def cancelled(order: Order) -> None:

@@ -8,6 +8,7 @@ from app.cart.services import remove_products
 from app.catalog.models import Product
 from app.extensions import db
 from app.library.services import grant_access, revoke_for_order
+from app.orders.fulfilment import RefundedLines
 from app.orders.models import Order
 
 
@@ -29,5 +30,11 @@ def paid(order: Order, late: bool) -> bool:
     return True
 
 
-def refunded(order: Order) -> None:
-    revoke_for_order(order.id)
+def refunded(order: Order, lines: RefundedLines = None) -> None:
+    """Access ends for the refunded courses and books (each line is one)."""
+    if lines is None:
+        revoke_for_order(order.id)
+        return
+    products = {i.product_id for i in order.items if lines.get(i.id) and i.product_id}
+    if products:
+        revoke_for_order(order.id, products)

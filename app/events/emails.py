@@ -13,7 +13,7 @@ def tickets_email_context(ctx: dict) -> None:
     if order is None:
         ctx.update(tickets=[], event=None, _attachments=[])
         return
-    tickets = tickets_of(order)
+    tickets = [t for t in tickets_of(order) if t.voided_at is None]
     types = {i.ticket_type_id: i for i in order.items}
     ctx["event"] = event_of(order)
     ctx["tickets"] = [

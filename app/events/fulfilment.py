@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from app.catalog.models import TicketType
 from app.conditional import guarded_update
+from app.db import utcnow
 from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.events.tickets import new_code
 from app.extensions import db
+from app.orders.fulfilment import RefundedLines
 from app.orders.models import Order, OrderItem
 from app.payments.audit import log_event
 
@@ -135,19 +137,42 @@ def cancelled(order: Order) -> None:
         )
 
 
-def refunded(order: Order) -> None:
-    """A refunded order's tickets are void and go back on sale."""
-    has_tickets = db.session.scalar(
-        select(Ticket.id).where(Ticket.order_id == order.id)
-    )
-    if has_tickets is None:
-        return  # never delivered (needs_refund after a sell-out): nothing counted
+def refunded(order: Order, lines: RefundedLines = None) -> None:
+    """Refunded tickets are void and go back on sale: all of the order's, or
+    `lines[item.id]` of each line (the newest tickets of that line first)."""
+    voided = 0
     for item in _lines(order):
-        n = item.quantity
+        n = item.quantity if lines is None else lines.get(item.id, 0)
+        if n <= 0:
+            continue
+        tickets = list(
+            db.session.scalars(
+                select(Ticket)
+                .where(Ticket.order_item_id == item.id, Ticket.voided_at.is_(None))
+                .order_by(Ticket.id.desc())
+                .limit(n)
+                .with_for_update()
+            )
+        )
+        if not tickets:
+            continue  # never issued (needs_refund after a sell-out): none counted
+        now = utcnow()
+        for ticket in tickets:
+            ticket.voided_at = now
         guarded_update(
             TicketType,
             item.ticket_type_id,
-            TicketType.quantity_sold >= n,
-            quantity_sold=TicketType.quantity_sold - n,
+            TicketType.quantity_sold >= len(tickets),
+            quantity_sold=TicketType.quantity_sold - len(tickets),
         )
-    _note(order, "tickets_void", "order refunded; tickets released for sale")
+        voided += len(tickets)
+    if voided:
+        db.session.flush()
+        whole = lines is None or all(i.kept_quantity == 0 for i in _lines(order))
+        _note(
+            order,
+            "tickets_void",
+            "order refunded; tickets released for sale"
+            if whole
+            else f"{voided} ticket(s) refunded and released for sale",
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,3 +22,5 @@ class Ticket(db.Model):
     attendee_email: Mapped[str] = mapped_column(String(254))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[created_at]
+    # Set when the ticket was refunded: it no longer admits anyone.
+    voided_at: Mapped[dt.datetime | None]

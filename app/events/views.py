@@ -39,8 +39,9 @@ REFILL_KEY = "event_refill"  # a declined order whose form to offer again
 
 @bp.app_template_global("event_tickets")
 def event_tickets(order):
-    """For the shared order page: the tickets of a paid event order."""
-    return services.tickets_of(order)
+    """For the shared order page: the valid tickets of a paid event order (a
+    refunded ticket is void)."""
+    return [t for t in services.tickets_of(order) if t.voided_at is None]
 
 
 def _form(event) -> EventCheckoutForm:

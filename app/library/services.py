@@ -107,8 +107,10 @@ def library_for(user_id: int) -> list[ProductAccess]:
     )
 
 
-def revoke_for_order(order_id: int) -> None:
-    for access in db.session.scalars(
-        select(ProductAccess).where(ProductAccess.order_id == order_id)
-    ):
+def revoke_for_order(order_id: int, product_ids: set[int] | None = None) -> None:
+    """End the access an order granted: to all its products, or to these."""
+    query = select(ProductAccess).where(ProductAccess.order_id == order_id)
+    if product_ids is not None:
+        query = query.where(ProductAccess.product_id.in_(sorted(product_ids)))
+    for access in db.session.scalars(query):
         access.revoked_at = utcnow()

@@ -39,6 +39,8 @@ class Order(db.Model):
     promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotions.id"))
     merchant_key_id: Mapped[int | None] = mapped_column(ForeignKey("merchant_keys.id"))
     merchant_order_id: Mapped[str | None] = mapped_column(String(45), unique=True)
+    # Seed 002's customer_details.customer_id: the merchant's own customer id.
+    merchant_customer_id: Mapped[str | None] = mapped_column(String(50))
     expires_at: Mapped[dt.datetime]
     # Unguessable token that opens the order without logging in (seed 003).
     order_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -87,5 +89,12 @@ class OrderItem(db.Model):
     quantity: Mapped[int] = mapped_column(default=1)
     line_total: Mapped[money]
     attendees: Mapped[list[Any]] = mapped_column(default=list)
+    # How many of `quantity` were refunded (or are being refunded): the rest
+    # is what the buyer still has.
+    refunded_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def kept_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity

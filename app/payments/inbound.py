@@ -21,6 +21,8 @@ from app.payments.audit import log_event
 from app.payments.gateways import base as gw
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, PaymentEvent
+from app.payments.refund_sync import book_refund_sync
+from app.payments.states import is_settled
 from app.services_errors import NotFound, ServiceError
 
 
@@ -195,6 +197,12 @@ def record_webhook(gateway_name: str, headers: dict[str, str], raw: bytes) -> st
     if payment is None:
         return "unknown-payment"
     result = message.result
+    if is_settled(payment.status) and (
+        result.status == gw.REFUNDED or result.amount_refunded or result.refunds
+    ):
+        # A refund (ours, or one made at the gateway's dashboard): reconcile.
+        book_refund_sync(payment, message.event_id)
+        return "refund-noted"
     if result.amount is not None and (
         result.amount != payment.amount
         or (result.currency or payment.currency) != payment.currency

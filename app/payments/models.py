@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import created_at, currency, intpk, money, updated_at
 from app.extensions import db
 from app.orders.models import Order
+from app.payments.receipt_states import ReceiptStatus
+from app.payments.refund_states import RefundStatus
 from app.payments.states import PaymentStatus
 
 
@@ -37,6 +39,11 @@ class Payment(db.Model):
     auth_action: Mapped[str | None] = mapped_column(String(20))
     auth_status: Mapped[str | None] = mapped_column(String(20))
     captured_amount: Mapped[int | None]
+    # Refunds: `refund_reserved` counts every refund not failed (open ones
+    # included), so two refunds can never together exceed what was captured;
+    # `amount_refunded` counts only the money confirmed given back.
+    refund_reserved: Mapped[money] = mapped_column(server_default="0")
+    amount_refunded: Mapped[money] = mapped_column(server_default="0")
     approve_by: Mapped[dt.datetime | None]
     verified: Mapped[bool] = mapped_column(default=False)
     verify_attempts: Mapped[int] = mapped_column(default=0)
@@ -96,3 +103,76 @@ class PaymentMethod(db.Model):
     updated_at: Mapped[updated_at]
 
     description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Refund(db.Model):
+    """Money given back for (part of) a captured payment: one row per refund.
+
+    `key` makes a request idempotent: pressing the same button twice, or a job
+    run twice, finds the refund it already made. `gateway_key` is sent to the
+    gateway as its idempotency key, so even a retried call refunds once there.
+    """
+
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_status_claimed_at", "status", "claimed_at"),)
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    gateway_key: Mapped[str] = mapped_column(String(40), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.REQUESTED)
+    amount: Mapped[money]
+    currency: Mapped[currency]
+    # [{"item_id": OrderItem.id, "quantity": n}]: the goods this refund takes
+    # back; empty for a refund of an amount (a price adjustment).
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The gateway's (or the merchant portal's, or the bank's) id of the refund.
+    reference: Mapped[str | None] = mapped_column(String(120))
+    error: Mapped[str] = mapped_column(String(300), default="")
+    claimed_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    order: Mapped[Order] = relationship(
+        backref=backref("refunds", order_by="Refund.id")
+    )
+    payment: Mapped[Payment] = relationship(
+        backref=backref("refunds", order_by="Refund.id")
+    )
+
+
+class BankReceipt(db.Model):
+    """Money that arrived by bank transfer, matched to a transfer reference."""
+
+    __tablename__ = "bank_receipts"
+
+    id: Mapped[intpk]
+    # One row per statement line (or per staff confirmation form): importing
+    # the same statement twice adds nothing.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(200))  # as the bank printed it
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id"), index=True
+    )
+    amount: Mapped[money]
+    currency: Mapped[currency]
+    received_on: Mapped[dt.date]
+    source: Mapped[str] = mapped_column(String(20))  # staff | statement
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    problem: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+    payment: Mapped[Payment | None] = relationship()
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == ReceiptStatus.REVIEW

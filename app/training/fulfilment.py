@@ -16,6 +16,7 @@ from app.catalog.models import Product
 from app.extensions import db
 from app.library.services import grant_access, revoke_for_order
 from app.mail.services import queue_email
+from app.orders.fulfilment import RefundedLines
 from app.orders.models import Order
 from app.training.models import Enrollment
 from app.training.seats import convert_hold, give_back_seat, release_hold, take_seat
@@ -113,8 +114,14 @@ def cancelled(order: Order) -> None:
     db.session.flush()
 
 
-def refunded(order: Order) -> None:
-    """A paid enrollment was refunded: the seat goes back and access ends."""
+def refunded(order: Order, lines: RefundedLines = None) -> None:
+    """A paid enrollment was refunded: the seat goes back and access ends.
+
+    A training order has one line (one seat); a refund of an amount only
+    (no line) leaves the enrollment as it is.
+    """
+    if lines is not None and not any(lines.values()):
+        return
     enrollment = enrollment_for_order(order.id)
     if enrollment is not None and is_enrolled(enrollment.status):
         give_back_seat(enrollment.cohort_id)

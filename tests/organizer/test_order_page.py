@@ -30,7 +30,7 @@ class FakeGateway:
     def __init__(self, cfg):
         pass
 
-    def refund(self, ref, amount):
+    def refund(self, ref, amount, idempotency_key=None):
         FakeGateway.calls.append(("refund", ref.payment_id, amount))
         if FakeGateway.refund_behaviour == "down":
             raise gw.GatewayError("connection refused")
@@ -398,9 +398,9 @@ def test_racing_refunds_call_the_gateway_once(app, world, db, fakegw):
     order = make_order(world.types_a, {0: 2}, gateway="fakegw")
     original = FakeGateway.refund
 
-    def slow_refund(self, ref, amount):
+    def slow_refund(self, ref, amount, idempotency_key=None):
         time.sleep(0.3)  # the first caller is still talking to the gateway
-        return original(self, ref, amount)
+        return original(self, ref, amount, idempotency_key)
 
     FakeGateway.refund = slow_refund
     outcomes: list[str] = []

@@ -113,6 +113,14 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class GatewayRefund:
+    """One refund as the gateway lists it on a payment."""
+
+    reference: str  # the gateway's id of the refund
+    amount: int  # minor units
+
+
+@dataclass(frozen=True)
 class GatewayResult:
     """The gateway's answer about one attempt, mapped to our vocabulary."""
 
@@ -130,6 +138,8 @@ class GatewayResult:
     amount_refunded: int | None = None
     # The gateway's id for the newest refund, e.g. after `refund()`.
     refund_reference: str | None = None
+    # Every refund of the payment, oldest first, when the gateway lists them.
+    refunds: tuple[GatewayRefund, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,9 @@ class WebhookMessage:
 
 class PaymentGateway(Protocol):
     name: str
+    # None when `refund` calls the gateway's refund API; otherwise what staff
+    # do instead (eSewa: its merchant portal), shown when they try the API.
+    manual_refund_note: str | None
 
     def create_handoff(self, request: PaymentRequest) -> Handoff:
         """Start an attempt. May call the gateway (raises GatewayError on outage)."""
@@ -163,12 +176,22 @@ class PaymentGateway(Protocol):
         """Check a webhook's signature over the raw body (InvalidSignature)."""
         ...
 
-    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
+    def refund(
+        self, ref: PaymentRef, amount: int, idempotency_key: str | None = None
+    ) -> GatewayResult:
         """Give `amount` (minor units, all or part of what is left) back.
+
+        `idempotency_key` (at most 40 characters of `[A-Za-z0-9_-]`) names this
+        refund at the gateway: a call repeated with the same key - after a
+        timeout, or by a job resuming an interrupted refund - answers the
+        refund already made instead of making a second one. Without a key
+        every call is a new refund.
 
         Returns the payment's state afterwards: REFUNDED once nothing is left;
         a gateway that reports partial refunds (KOMOJU) answers CAPTURED with
-        `amount_refunded` after a partial one. GatewayRejected if the gateway
-        has no refund API or refuses the amount.
+        `amount_refunded` after a partial one; `refund_reference` is the
+        refund's id. Any other status means the gateway did not confirm the
+        refund. GatewayRejected if the gateway has no refund API or refuses the
+        amount; GatewayError if it could not be asked.
         """
         ...

@@ -178,6 +178,10 @@ def _minor_or_none(value: object) -> int | None:
 
 class EsewaGateway:
     name = "esewa"
+    manual_refund_note = (
+        "eSewa has no refund API: refund the payment in the eSewa merchant "
+        "portal, then record the portal's refund reference here."
+    )
 
     def __init__(
         self,
@@ -305,7 +309,7 @@ class EsewaGateway:
     def verify_webhook(self, headers: dict[str, str], body: bytes) -> WebhookMessage:
         raise InvalidSignature("eSewa ePay v2 sends no webhooks")
 
-    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
-        raise GatewayRejected(
-            "eSewa has no refund API: refund from the merchant portal, then mark it"
-        )
+    def refund(
+        self, ref: PaymentRef, amount: int, idempotency_key: str | None = None
+    ) -> GatewayResult:
+        raise GatewayRejected(self.manual_refund_note)

@@ -27,6 +27,7 @@ from app.payments.gateways.base import (
     PENDING,
     REFUNDED,
     GatewayError,
+    GatewayRefund,
     GatewayRejected,
     GatewayResult,
     Handoff,
@@ -102,6 +103,7 @@ def payment_result(payment: dict[str, Any], session_id: str | None) -> GatewayRe
             if details.get(name) not in (None, "")
         }
     refunded = _int(payment.get("amount_refunded"))
+    refunds = _refunds(payment)
     message = f"payment {raw_status}".strip()
     if status == CAPTURED and refunded:
         # A partial refund keeps the payment captured (gateways.md 2.4).
@@ -117,17 +119,24 @@ def payment_result(payment: dict[str, Any], session_id: str | None) -> GatewayRe
         instructions=instructions,
         raw=payment,
         amount_refunded=refunded,
-        refund_reference=_newest_refund_id(payment),
+        refund_reference=refunds[-1].reference if refunds else None,
+        refunds=refunds,
     )
 
 
-def _newest_refund_id(payment: dict[str, Any]) -> str | None:
-    refunds = payment.get("refunds")
-    if not isinstance(refunds, list) or not refunds:
-        return None
-    newest = refunds[-1]
-    refund_id = newest.get("id") if isinstance(newest, dict) else None
-    return refund_id if isinstance(refund_id, str) else None
+def _refunds(payment: dict[str, Any]) -> tuple[GatewayRefund, ...]:
+    """The payment's `refunds[]` (id and amount of each), oldest first."""
+    listed = payment.get("refunds")
+    if not isinstance(listed, list):
+        return ()
+    found = []
+    for refund in listed:
+        if not isinstance(refund, dict):
+            continue
+        refund_id, amount = refund.get("id"), _int(refund.get("amount"))
+        if isinstance(refund_id, str) and refund_id and amount is not None:
+            found.append(GatewayRefund(reference=refund_id, amount=amount))
+    return tuple(found)
 
 
 def session_result(session: dict[str, Any]) -> GatewayResult:
@@ -157,6 +166,7 @@ def session_result(session: dict[str, Any]) -> GatewayResult:
 
 class KomojuGateway:
     name = "komoju"
+    manual_refund_note = None
 
     def __init__(
         self,
@@ -173,16 +183,28 @@ class KomojuGateway:
     # --- HTTP ------------------------------------------------------------------
 
     def _call(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        """One API call; outages raise GatewayError, the answer is returned."""
+        """One API call; outages raise GatewayError, the answer is returned.
+
+        With `idempotency_key` KOMOJU performs the POST at most once per key
+        (`X-KOMOJU-IDEMPOTENCY`, kept 24 hours): a repeat answers the first
+        result, and 409 while the first is still running.
+        """
+        headers = {"Accept": "application/json"}
+        if idempotency_key:
+            headers["X-KOMOJU-IDEMPOTENCY"] = idempotency_key
         try:
             resp = requests.request(
                 method,
                 f"{self.api_base}{path}",
                 json=body,
                 auth=(self.secret_key, ""),
-                headers={"Accept": "application/json"},
+                headers=headers,
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
@@ -321,7 +343,9 @@ class KomojuGateway:
             result=result,
         )
 
-    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
+    def refund(
+        self, ref: PaymentRef, amount: int, idempotency_key: str | None = None
+    ) -> GatewayResult:
         """Refund all or part of a captured payment (`amount` in minor units).
 
         KOMOJU answers with the payment: `refunded` once nothing is left, else
@@ -331,8 +355,14 @@ class KomojuGateway:
         if not ref.gateway_reference:
             raise GatewayRejected("This attempt has no KOMOJU payment to refund.")
         status, data = self._call(
-            "POST", f"/payments/{ref.gateway_reference}/refund", {"amount": amount}
+            "POST",
+            f"/payments/{ref.gateway_reference}/refund",
+            {"amount": amount},
+            idempotency_key=idempotency_key,
         )
+        if status == 409:
+            # The same refund is still being made (a concurrent retry).
+            raise GatewayError("KOMOJU is still processing this refund")
         if status >= 400:
             raise GatewayRejected(self._error_text(status, data))
         result = payment_result(data, ref.gateway_txn_id)

@@ -16,6 +16,10 @@ from app.payments.gateways.base import (
 
 class ManualGateway:
     name = "manual"
+    manual_refund_note = (
+        "A bank transfer is refunded by a transfer back to the buyer: make it, "
+        "then record its reference."
+    )
 
     def create_handoff(self, request: PaymentRequest) -> Handoff:
         return Handoff(
@@ -37,5 +41,7 @@ class ManualGateway:
     def verify_webhook(self, headers: dict[str, str], body: bytes) -> WebhookMessage:
         raise InvalidSignature("manual payments have no webhooks")
 
-    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
-        raise GatewayRejected("manual payments are refunded by hand")
+    def refund(
+        self, ref: PaymentRef, amount: int, idempotency_key: str | None = None
+    ) -> GatewayResult:
+        raise GatewayRejected(self.manual_refund_note)

@@ -47,6 +47,7 @@ from app.payments.gateways.base import (
 API_VERSION = "2023-08-01"
 ORDER_ID_RE = re.compile(r"[A-Za-z0-9_-]{3,45}")
 CUSTOMER_ID_RE = re.compile(r"[^A-Za-z0-9_-]")
+REFUND_ID_RE = re.compile(r"[^A-Za-z0-9_-]")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
 DEFAULT_PHONE = "9999999999"
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -69,6 +70,14 @@ PAYMENT_STATUS = {
     "PENDING": PENDING,
     "NOT_ATTEMPTED": PENDING,
 }
+
+
+class Refused(GatewayRejected):
+    """A 4xx answer, with the gateway's error `code` (e.g. order_already_exists)."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -134,6 +143,7 @@ def _text(value: str, low: int, high: int) -> str | None:
 
 class PaysessionGateway:
     name = "paysession"
+    manual_refund_note = None
 
     def __init__(
         self,
@@ -194,9 +204,11 @@ class PaysessionGateway:
             raise GatewayError("payment session gateway refused our credentials")
         if resp.status_code >= 300:
             message = data.get("message") if isinstance(data, dict) else None
-            raise GatewayRejected(
+            code = data.get("code") if isinstance(data, dict) else None
+            raise Refused(
                 f"payment session gateway refused the request ({resp.status_code}): "
-                f"{message or 'no message'}"
+                f"{message or 'no message'}",
+                str(code or ""),
             )
         return data
 
@@ -369,28 +381,51 @@ class PaysessionGateway:
 
     # --- refunds -------------------------------------------------------------
 
-    def refund(self, ref: PaymentRef, amount: int) -> GatewayResult:
+    def refund(
+        self, ref: PaymentRef, amount: int, idempotency_key: str | None = None
+    ) -> GatewayResult:
+        """Refund `amount` as refund `idempotency_key` (the gateway's refund_id).
+
+        The gateway refuses a second refund with the same refund_id (409); that
+        answer means the refund exists already, so it is fetched and reported
+        instead of being made twice. The gateway does not report the payment's
+        remaining amount here: the result is REFUNDED for the refund made.
+        """
         if not ref.gateway_txn_id:
             raise GatewayRejected("this payment never reached the gateway")
-        refund_id = f"rf-{ref.payment_id}-{amount}"[:40]
-        data = self._call(
-            "POST",
-            f"/orders/{ref.gateway_txn_id}/refunds",
-            {
-                "refund_amount": to_major(amount, ref.currency),
-                "refund_id": refund_id,
-                "refund_note": f"refund of payment {ref.payment_id}",
-            },
+        refund_id = REFUND_ID_RE.sub("", idempotency_key or "")[:40] or (
+            f"rf-{ref.payment_id}-{secrets.token_hex(6)}"
         )
-        if data is None:
+        if len(refund_id) < 3:
+            raise GatewayRejected("the refund id must be 3 to 40 characters")
+        path = f"/orders/{ref.gateway_txn_id}/refunds"
+        try:
+            data = self._call(
+                "POST",
+                path,
+                {
+                    "refund_amount": to_major(amount, ref.currency),
+                    "refund_id": refund_id,
+                    "refund_note": f"refund of payment {ref.payment_id}",
+                },
+            )
+        except Refused as exc:
+            if exc.code != "refund_already_exists":
+                raise
+            data = self._call("GET", f"{path}/{refund_id}")
+        if not isinstance(data, dict):
             raise GatewayRejected("the gateway does not know this order")
+        state = str(data.get("refund_status") or "")
         return GatewayResult(
-            status=REFUNDED,
+            # SUCCESS and PENDING (being paid out) are both a refund the gateway
+            # accepted; CANCELLED is not.
+            status=REFUNDED if state in ("SUCCESS", "PENDING", "ONHOLD") else FAILED,
             amount=to_minor(data.get("refund_amount"), ref.currency),
             currency=ref.currency,
             gateway_txn_id=ref.gateway_txn_id,
             reference=str(data.get("cf_refund_id") or refund_id),
-            message=str(data.get("refund_status") or "refund requested"),
+            refund_reference=str(data.get("cf_refund_id") or refund_id),
+            message=state or "refund requested",
             raw=_plain(data),
         )
 

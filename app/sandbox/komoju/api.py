@@ -15,6 +15,7 @@ from app.sandbox import faults
 from app.sandbox.faults import FaultMode
 from app.sandbox.komoju import payments, store
 from app.sandbox.komoju.http import error_json, is_api_call
+from app.sandbox.komoju.idempotency import idempotent
 from app.sandbox.komoju.params import (
     optional_amount,
     parse_session_params,
@@ -76,17 +77,20 @@ def api_get_payment(payment_id: str):
     return jsonify(store.require_payment(payment_id))
 
 
+@idempotent
 def api_capture_payment(payment_id: str):
     """Only for card payments made with `payment_data[capture]=manual`."""
     return _announced(payments.capture_payment(payment_id))
 
 
+@idempotent
 def api_cancel_payment(payment_id: str):
     """Cancel a payment whose money has not moved (a konbini slip not yet paid,
     a card not yet captured); `payment.cancelled` follows."""
     return _announced(payments.cancel_payment(payment_id))
 
 
+@idempotent
 def api_refund_payment(payment_id: str):
     """Refund `amount` (minor units) or, without it, everything that is left."""
     amount = optional_amount(request_body())
