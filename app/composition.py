@@ -52,8 +52,8 @@ from app.outbox import topics
 from app.outbox.services import cleanup_outbox
 from app.payments import api as payment_api
 from app.payments import jobs as payment_jobs
-from app.payments import views as payment_pages
 from app.payments import refund_execution, refund_sync
+from app.payments import views as payment_pages
 from app.payments.emails import add_payment, add_refund
 from app.rpc import fulfilment as service_goods
 from app.rpc import views as rpc_views
