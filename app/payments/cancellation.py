@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.i18n.labels import label
+from app.mail.services import queue_email
 from app.orders import fulfilment
 from app.orders.models import Order
 from app.orders.states import OPEN_ORDER_STATUSES
@@ -21,6 +22,19 @@ from app.services_errors import Conflict
 
 # The reason auto-cancel gives: its attempts expire rather than being cancelled.
 TIMEOUT = "timeout"
+BY_CUSTOMER = "cancelled by customer"
+# What `finalise` gives when the gateway closed an on-hold attempt.
+GATEWAY_EXPIRED = "payment expired at the gateway"
+GATEWAY_CANCELLED = "payment cancelled at the gateway"
+
+# Reason -> what the customer's email says happened (anything else: the shop
+# cancelled it).
+_CAUSES = {
+    TIMEOUT: "expired",
+    GATEWAY_EXPIRED: "expired",
+    GATEWAY_CANCELLED: "gateway",
+    BY_CUSTOMER: "customer",
+}
 
 
 def cancel_order(order_id: int, reason: str) -> bool:
@@ -43,6 +57,14 @@ def cancel_order(order_id: int, reason: str) -> bool:
         outcome="order_cancelled",
         detail=reason,
     )
+    cause = _CAUSES.get(reason, "shop")
+    if order.customer_email:
+        queue_email(
+            f"cancelled-order-{order.id}",
+            order.customer_email,
+            "order_expired" if cause == "expired" else "order_cancelled",
+            {"order_id": order.id, "cause": cause},
+        )
     return True
 
 
@@ -53,4 +75,4 @@ def user_cancel(order: Order) -> None:
             "ORDER_NOT_CANCELLABLE",
             _("A %(status)s order cannot be cancelled.", status=label(order.status)),
         )
-    cancel_order(order.id, "cancelled by customer")
+    cancel_order(order.id, BY_CUSTOMER)

@@ -24,7 +24,11 @@ from app.orders.states import LATE_CAPTURE_STATUSES, OrderStatus
 from app.orders.transitions import order_transition
 from app.payments.attempts import payment_ref
 from app.payments.audit import log_event
-from app.payments.cancellation import cancel_order
+from app.payments.cancellation import (
+    GATEWAY_CANCELLED,
+    GATEWAY_EXPIRED,
+    cancel_order,
+)
 from app.payments.gateways import base as gw
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, PaymentMethod
@@ -206,9 +210,19 @@ def _fail(payment: Payment, order: Order, truth: gw.GatewayResult, source: str) 
     if latest.id != payment.id:
         return "payment-failed"  # a newer attempt speaks for the order now
     if truth.status in gw.CLOSED and order.status == OrderStatus.ON_HOLD:
-        cancel_order(order.id, f"payment {truth.status} at the gateway")
+        reason = GATEWAY_EXPIRED if truth.status == gw.EXPIRED else GATEWAY_CANCELLED
+        cancel_order(order.id, reason)
         return "cancelled"
     if order_transition(order.id, "fail"):
+        db.session.refresh(order)
+        fulfilment.failed(order)
+        if order.customer_email:
+            queue_email(
+                f"payment-failed-{payment.id}",
+                order.customer_email,
+                "payment_failed",
+                {"order_id": order.id, "payment_id": payment.id},
+            )
         return "order-failed"
     return "payment-failed"
 
