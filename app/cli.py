@@ -36,15 +36,43 @@ DEMO_USERS = [
     ("admin@example.com", "Demo Admin", "admin", "+9779800000003"),
 ]
 
+# Each method's clock follows its gateway (app.payments.deadlines): minutes at a
+# hosted page, the slip's own deadline for konbini (minutes until it is issued),
+# days for a bank transfer.
+BANK_ACCOUNTS = {
+    "NPR": {
+        "bank_name": "Nabil Bank, Kamaladi branch",
+        "account_name": "Storefront Pvt. Ltd.",
+        "account_number": "0101017500123",
+    },
+    "JPY": {
+        "bank_name": "みずほ銀行 渋谷支店 (Mizuho Bank, Shibuya branch)",
+        "account_name": "カ）ストアフロント",
+        "account_number": "普通 1234567",
+    },
+    "INR": {
+        "bank_name": "HDFC Bank, Fort branch (IFSC HDFC0000060)",
+        "account_name": "Storefront India Pvt Ltd",
+        "account_number": "50200012345678",
+    },
+}
+
 PAYMENT_METHODS = [
     # code, name, backend, auto_approve, settings, sort
-    ("esewa", "eSewa", "esewa", False, {"currencies": ["NPR"]}, 1),
+    (
+        "esewa",
+        "eSewa",
+        "esewa",
+        False,
+        {"currencies": ["NPR"], "hold_minutes": 15},
+        1,
+    ),
     (
         "komoju_card",
         "Credit card (Komoju)",
         "komoju",
         False,
-        {"currencies": ["JPY"], "payment_type": "credit_card"},
+        {"currencies": ["JPY"], "payment_type": "credit_card", "hold_minutes": 30},
         2,
     ),
     (
@@ -52,7 +80,12 @@ PAYMENT_METHODS = [
         "Konbini (convenience store)",
         "komoju",
         False,
-        {"currencies": ["JPY"], "payment_type": "konbini", "max_amount": 30000000},
+        {
+            "currencies": ["JPY"],
+            "payment_type": "konbini",
+            "max_amount": 30000000,
+            "hold_minutes": 60,
+        },
         3,
     ),
     (
@@ -60,7 +93,7 @@ PAYMENT_METHODS = [
         "Card / UPI (payment session)",
         "paysession",
         False,
-        {"currencies": ["INR"]},
+        {"currencies": ["INR"], "hold_minutes": 30},
         4,
     ),
     (
@@ -68,7 +101,11 @@ PAYMENT_METHODS = [
         "Manual bank transfer",
         "manual",
         False,
-        {"currencies": ["NPR", "JPY", "INR"]},
+        {
+            "currencies": ["NPR", "JPY", "INR"],
+            "deadline_days": 3,
+            "accounts": BANK_ACCOUNTS,
+        },
         5,
     ),
 ]

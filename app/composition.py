@@ -51,8 +51,8 @@ from app.outbox import relay as outbox_relay
 from app.outbox import topics
 from app.outbox.services import cleanup_outbox
 from app.payments import api as payment_api
+from app.payments import bank_transfer, refund_execution, refund_sync
 from app.payments import jobs as payment_jobs
-from app.payments import refund_execution, refund_sync
 from app.payments import views as payment_pages
 from app.payments.emails import add_payment, add_refund
 from app.rpc import fulfilment as service_goods
@@ -142,6 +142,9 @@ TOPICS: dict[str, topics.Topic] = {
     "order.payment_expired": topics.Topic(payment_jobs.handle_payment_expired),
     "payment.refund": topics.Topic(refund_execution.handle_refund),
     "payment.refund_sync": topics.Topic(refund_sync.handle_refund_sync),
+    "payment.transfer_reminder": topics.Topic(
+        bank_transfer.handle_transfer_reminder, queue="mail"
+    ),
     "email.send": topics.Topic(handle_send_email, queue="mail"),
     "orders_maintenance.cleanup_outbox": topics.Topic(
         cleanup_outbox, queue="maintenance"

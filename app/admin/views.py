@@ -33,6 +33,7 @@ from app.admin.catalog_views import (
 )
 from app.admin.home import HomeView
 from app.admin.models import AuditLog
+from app.admin.money_views import BankTransfersView, RefundsView
 from app.admin.operations import (
     BookFilesView,
     CreateOrderView,
@@ -145,6 +146,7 @@ def init_admin(app: Flask) -> Admin:
             name=_l("Create order"), category=sales, endpoint="create_order"
         )
     )
+    admin.add_view(RefundsView(name="Refunds", category=sales, endpoint="refunds"))
     admin.add_view(
         PaymentMethodView(
             PaymentMethod,
@@ -157,6 +159,11 @@ def init_admin(app: Flask) -> Admin:
         NeedsRefundView(name=_l("Needs refund"), category=ops, endpoint="needs_refund")
     )
     admin.add_view(ShippingView(name=_l("Shipping"), category=ops, endpoint="shipping"))
+    admin.add_view(
+        BankTransfersView(
+            name=_l("Bank transfers"), category=ops, endpoint="bank_transfers"
+        )
+    )
     admin.add_view(
         OutboxView(OutboxEvent, category=ops, name=_l("Outbox"), endpoint="outbox")
     )

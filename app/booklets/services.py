@@ -38,6 +38,7 @@ from app.orders.shipping_states import (
 from app.orders.states import OrderStatus, is_paid
 from app.orders.transitions import shipping_transition
 from app.payments import methods
+from app.payments.deadlines import payment_deadline
 from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
 from app.services_errors import Conflict, NotFound, ServiceError
@@ -155,6 +156,7 @@ def checkout_booklet(
         customer_email=user.email,
         customer_phone=shipping.get("phone") or user.phone,
         shipping_address=shipping,
+        expires_at=payment_deadline(method, product.currency),
     )
     payment = initiate_payment(order, method)
     return order, payment

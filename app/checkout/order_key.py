@@ -34,8 +34,9 @@ def order_url(order: Order) -> str:
 
 
 def order_key_response(order: Order, payment: Payment) -> dict:
-    """Seed 003's answer for a direct payment: where the order stands, and its key."""
-    return {
+    """Seed 003's answer for a direct payment: where the order stands, and its
+    key; a bank transfer adds its `instructions`."""
+    body = {
         "orderId": order.id,
         "publicId": order.public_id,
         "orderKey": order.order_key,
@@ -44,12 +45,17 @@ def order_key_response(order: Order, payment: Payment) -> dict:
         "initiationType": payment.initiation_type,
         "orderUrl": order_url(order),
     }
+    instructions = (payment.payload or {}).get("bank_transfer")
+    if instructions:
+        body["instructions"] = instructions
+    return body
 
 
 def payment_response(order: Order, payment: Payment) -> dict:
-    """Direct methods: the order key response; redirect methods: seeds 000/001's
-    payment-init body, plus the order key so the client can follow the order."""
-    if payment.initiation_type == "direct":
+    """Direct methods (a bank transfer): the order key response; redirect
+    methods: seeds 000/001's payment-init body, plus the order key so the
+    client can follow the order."""
+    if payment.initiation_type in ("direct", "instructions"):
         return order_key_response(order, payment)
     return {**init_response(order, payment), "orderKey": order.order_key}
 

@@ -14,6 +14,7 @@ from app.money import format_amount
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
 from app.payments import methods
+from app.payments.deadlines import payment_deadline
 from app.payments.handoff import init_response, initiate_payment
 from app.payments.models import Payment
 from app.promotions.services import PricedLine, apply_promotion
@@ -97,6 +98,7 @@ def checkout_cart(
         discount=discount,
         promotion_id=promo.id if promo else None,
         return_url=return_url,
+        expires_at=payment_deadline(method, currency),
     )
     payment = initiate_payment(order, method)
     return order, payment

@@ -27,6 +27,7 @@ from app.orders.services import LineItem, can_view, create_order
 from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
 from app.payments import methods
 from app.payments.cancellation import cancel_order
+from app.payments.deadlines import payment_deadline
 from app.payments.gateways.base import GatewayError, GatewayRejected
 from app.payments.gateways.registry import get_gateway
 from app.payments.handoff import initiate_payment
@@ -323,6 +324,7 @@ def checkout_event(
         customer_phone=buyer.phone.strip(),
         return_url=return_url,
         tags={"event_id": event.id},
+        expires_at=payment_deadline(method, event.currency),
     )
     if web:
         # The browser comes back to the event's own landing, which knows what

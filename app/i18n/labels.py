@@ -38,6 +38,37 @@ ENROLLMENT_STATUS = {
     "cancelled": _l("cancelled"),
 }
 
+REFUND_STATUS = {
+    "requested": _l("requested"),
+    "processing": _l("in progress"),
+    "succeeded": _l("refunded"),
+    "failed": _l("failed"),
+}
+
+REFUND_SOURCES = {
+    "gateway": _l("through the gateway"),
+    "recorded": _l("recorded by staff"),
+    "external": _l("at the gateway's dashboard"),
+}
+
+RECEIPT_STATUS = {
+    "matched": _l("matched"),
+    "review": _l("needs a person"),
+    "accepted": _l("accepted"),
+    "returned": _l("sent back"),
+}
+
+RECEIPT_PROBLEMS = {
+    "short": _l("less than the order total"),
+    "over": _l("more than the order total"),
+    "late": _l("after the deadline"),
+    "unknown_reference": _l("unknown reference"),
+    "already_paid": _l("order already paid"),
+    "currency": _l("another currency"),
+}
+
+RECEIPT_SOURCES = {"staff": _l("confirmed by staff"), "statement": _l("bank statement")}
+
 FULFILMENT_STATUS = {
     "processing": _l("processing"),
     "shipped": _l("shipped"),
@@ -112,9 +143,14 @@ PAYMENT_EVENT_OUTCOMES = {
     "order_cancelled": _l("order cancelled"),
     "order_paid": _l("order paid"),
     "refund_flag_cleared": _l("refund flag cleared"),
+    "refund_error": _l("refund not confirmed"),
     "refund_rejected": _l("refund rejected"),
     "refunded": _l("refunded"),
+    "refunded_at_gateway": _l("refunded at the gateway"),
     "refunded_by_hand": _l("refunded by hand"),
+    "tickets_void": _l("tickets void"),
+    "transfer_needs_review": _l("transfer needs a person"),
+    "transfer_received": _l("transfer received"),
     "verification_exhausted": _l("verification gave up"),
     **PAYMENT_STATUS,
 }
@@ -160,6 +196,11 @@ TABLES = {
     "order": ORDER_STATUS,
     "payment": PAYMENT_STATUS,
     "enrollment": ENROLLMENT_STATUS,
+    "refund": REFUND_STATUS,
+    "refund_source": REFUND_SOURCES,
+    "receipt": RECEIPT_STATUS,
+    "receipt_problem": RECEIPT_PROBLEMS,
+    "receipt_source": RECEIPT_SOURCES,
     "fulfilment": FULFILMENT_STATUS,
     "step": BOOKLET_STEPS,
     "product_type": PRODUCT_TYPES,

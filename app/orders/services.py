@@ -51,9 +51,15 @@ def create_order(
     promotion_id: int | None = None,
     return_url: str | None = None,
     timeout_minutes: int | None = None,
+    expires_at: dt.datetime | None = None,
     **extra,
 ) -> Order:
-    """Create an order with price snapshots and book its auto-cancel."""
+    """Create an order with price snapshots and book its auto-cancel.
+
+    It lapses at `expires_at` (the payment method's deadline, see
+    `app.payments.deadlines`), else after `timeout_minutes`, else after
+    `ORDER_TIMEOUT_MINUTES`.
+    """
     subtotal = sum(i.unit_price * i.quantity for i in items)
     discount = min(discount, subtotal)
     minutes = timeout_minutes or current_app.config["ORDER_TIMEOUT_MINUTES"]
@@ -72,7 +78,7 @@ def create_order(
         customer_phone=customer_phone,
         promotion_id=promotion_id,
         return_url=return_url,
-        expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        expires_at=expires_at or utcnow() + dt.timedelta(minutes=minutes),
         **order_preferences(),  # the buyer's language and zone, for emails
         # Through the relationship: one flush writes the order and its items,
         # and `order.items` is known afterwards without another query.

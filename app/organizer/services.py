@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,14 +23,16 @@ from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.extensions import db
 from app.i18n.labels import label
+from app.i18n.formatting import money as format_money
 from app.money import format_amount
+from app.order_views.refund_form import RefundChoice, carry_out
 from app.orders.models import Order, OrderItem
 from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
 from app.organizer.charts import DayPoint
 from app.payments.cancellation import cancel_order
 from app.payments.finalise import check_now
-from app.payments.models import Payment, PaymentEvent
-from app.payments.refunds import refund_order
+from app.payments.models import Payment, PaymentEvent, Refund
+from app.payments.refund_states import RefundSource, RefundStatus
 from app.services_errors import Conflict, NotFound
 
 PER_PAGE = 25
@@ -428,8 +430,24 @@ def cancel_unpaid(order: Order) -> None:
         raise Conflict("ORDER_NOT_CANCELLABLE", _("This order changed; reload it."))
 
 
-def refund(order: Order, reason: str) -> str:
-    return refund_order(order.id, reason or "refunded by organizer")
+def refund(order: Order, choice: RefundChoice, actor_id: int | None) -> Refund:
+    """The whole order, some tickets or an amount, through the gateway (or
+    recorded with the reference of a refund made elsewhere)."""
+    if not choice.reason:
+        choice = replace(choice, reason="refunded by organizer")
+    return carry_out(order, choice, actor_id)
+
+
+def refund_done(refund: Refund) -> str:
+    """The flash message after a refund."""
+    money = format_money(refund.amount, refund.currency)
+    if refund.status != RefundStatus.SUCCEEDED:
+        return _("This refund is already being made.")
+    if refund.source == RefundSource.RECORDED:
+        return _("The refund of %(money)s was recorded.", money=money)
+    if refund.order.status == OrderStatus.REFUNDED:
+        return _("The order was refunded through the payment gateway.")
+    return _("%(money)s was refunded through the payment gateway.", money=money)
 
 
 def check_payment(order: Order, payment_id: int) -> str:

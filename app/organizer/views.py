@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.i18n.labels import label
+from app.order_views.refund_form import parse_refund_form, refund_form_view
 from app.orders.states import OPEN_ORDER_STATUSES
 from app.organizer import services
 from app.organizer.charts import sales_chart
@@ -154,7 +155,7 @@ def order(order_id: int):
         event=event,
         open_statuses=OPEN_ORDER_STATUSES,
         resend_form=ResendForm.fresh(),
-        refund_form=RefundForm(formdata=None),
+        refund_view=refund_form_view(order),
         action_form=ActionForm(formdata=None),
     )
 
@@ -202,11 +203,15 @@ def cancel(order_id: int):
 @bp.post("/orders/<int:order_id>/refund")
 @organizer_required
 def refund(order_id: int):
+    """Refund the whole order, some of its tickets, or an amount (the form's
+    lines and amount); a double submit of one form refunds once."""
     return _act(
         order_id,
         RefundForm,
-        lambda order, form: services.refund(order, (form.reason.data or "").strip()),
-        lambda _result: _("The order was refunded through the payment gateway."),
+        lambda order, form: services.refund(
+            order, parse_refund_form(request.form, order), current_user.id
+        ),
+        services.refund_done,
     )
 
 

@@ -16,6 +16,12 @@ from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
 from app.orders.transitions import order_transition
 from app.payments import methods
 from app.payments.audit import log_event
+from app.payments.bank_transfer import (
+    account_for,
+    book_transfer_emails,
+    transfer_instructions,
+)
+from app.payments.deadlines import extend_for_method
 from app.payments.gateways import base as gw
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, PaymentMethod
@@ -34,12 +40,15 @@ def order_facts(order: Order) -> methods.OrderFacts:
     )
 
 
-def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
+def initiate_payment(
+    order: Order, method: PaymentMethod, payment_methods: tuple[str, ...] = ()
+) -> Payment:
     """Create a payment attempt for `order` and the gateway hand-off for it.
 
     Refuses (409) orders that are paid, cancelled or expired, so no payment is
     created for them; a gateway outage raises 503 and the caller's transaction
-    rolls back, leaving the order as it was and retryable.
+    rolls back, leaving the order as it was and retryable. `payment_methods`
+    limits the gateway's page to those of its own method codes.
     """
     if order.status not in PAYABLE_ORDER_STATUSES:
         raise Conflict(
@@ -59,6 +68,7 @@ def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
         raise Conflict(
             "ORDER_NOT_PAYABLE", _("This order changed; reload and try again.")
         )
+    extend_for_method(order, method)
     payment = Payment(
         order_id=order.id,
         gateway=method.backend,
@@ -84,8 +94,10 @@ def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
         customer_name=order.customer_name,
         customer_email=order.customer_email,
         customer_phone=order.customer_phone,
-        customer_id=f"cust{order.user_id or 0}",
+        customer_id=order.merchant_customer_id or f"cust{order.user_id or 0}",
         expires_at=order.expires_at,
+        locale=order.locale,
+        payment_methods=tuple(payment_methods),
     )
     try:
         handoff = get_gateway(method.backend).create_handoff(request)
@@ -100,24 +112,29 @@ def initiate_payment(order: Order, method: PaymentMethod) -> Payment:
         ) from exc
     except gw.GatewayRejected as exc:
         raise ServiceError("GATEWAY_REJECTED", str(exc), 400) from exc
+    next_step, initiation = handoff.redirect_url, handoff.initiation_type
+    if method.backend == "manual" and account_for(method, order.currency):
+        # A bank transfer: nothing to redirect to; the result page shows how.
+        initiation = "instructions"
+        next_step = f"{base}/payments/result/{order.public_id}?key={order.order_key}"
     payment_transition(
         payment.id,
         "submit",
         gateway_txn_id=handoff.gateway_txn_id,
         gateway_reference=handoff.gateway_reference,
-        next_step=handoff.redirect_url,
+        next_step=next_step,
         payload=handoff.payload,
-        initiation_type=handoff.initiation_type,
+        initiation_type=initiation,
     )
     log_event(
         gateway=method.backend,
         kind="outbound",
         payment=payment,
         outcome="handoff_created",
-        detail=f"{handoff.initiation_type} to {handoff.redirect_url}",
+        detail=f"{initiation} to {next_step}",
     )
     if method.backend == "manual":
-        _hold_for_manual_approval(payment)
+        _hold_for_manual_approval(payment, method)
     return payment
 
 
@@ -126,17 +143,33 @@ def _describe(order: Order) -> str:
     return titles[:120] or f"Order {order.public_id}"
 
 
-def _hold_for_manual_approval(payment: Payment) -> None:
-    """A manual method without auto-approval waits on hold for an admin."""
-    payment_transition(payment.id, "authorize", auth_status="pending")
+def _hold_for_manual_approval(payment: Payment, method: PaymentMethod) -> None:
+    """A manual method waits on hold until staff confirm the money arrived:
+    the buyer gets the bank details and the reference to write on the
+    transfer (page, API answer, email), and a reminder a day before the
+    deadline."""
     order = db.session.get(Order, payment.order_id)
+    payload = {**(payment.payload or {})}
+    if account_for(method, order.currency):
+        payload["bank_transfer"] = transfer_instructions(method, order, payment)
+    payment_transition(
+        payment.id,
+        "authorize",
+        auth_status="pending",
+        approve_by=order.expires_at,
+        payload=payload,
+    )
     if order_transition(order.id, "hold"):
+        db.session.refresh(order)
         fulfilment.held(order)
+        if payload.get("bank_transfer"):
+            book_transfer_emails(order, payment)
 
 
 def init_response(order: Order, payment: Payment) -> dict:
-    """The payment-init body of seeds 000/001."""
-    return {
+    """The payment-init body of seeds 000/001; a bank transfer adds its
+    `instructions` (bank, account, the reference to write, amount, deadline)."""
+    body = {
         "orderId": order.id,
         "status": order.status,
         "paymentId": payment.id,
@@ -145,3 +178,7 @@ def init_response(order: Order, payment: Payment) -> dict:
         "redirectUrl": payment.next_step,
         "gatewayPayload": payment.payload,
     }
+    instructions = (payment.payload or {}).get("bank_transfer")
+    if instructions:
+        body["instructions"] = instructions
+    return body

@@ -29,7 +29,7 @@ def handoff(payment_id: int):
         )
     if payment.initiation_type == "redirect":
         return redirect(payment.next_step)
-    if payment.initiation_type == "direct":
+    if payment.initiation_type in ("direct", "instructions"):
         return redirect(
             f"/payments/result/{payment.order.public_id}?key={payment.order.order_key}"
         )

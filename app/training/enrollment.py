@@ -34,6 +34,7 @@ from app.orders.states import (
     is_paid,
 )
 from app.payments import methods
+from app.payments.deadlines import payment_deadline
 from app.payments.handoff import initiate_payment
 from app.payments.jobs import handle_auto_cancel
 from app.payments.models import Payment
@@ -351,6 +352,7 @@ def enroll(user: User, req: EnrollmentRequest) -> tuple[Order, Payment]:
         discount=discount,
         promotion_id=promo.id if promo else None,
         return_url=req.return_url,
+        expires_at=payment_deadline(method, product.currency),
     )
     enrollment = Enrollment(
         user_id=user.id,

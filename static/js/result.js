@@ -17,7 +17,7 @@
     var message = text("message", status);
     if (message) { document.getElementById("status-message").textContent = message; }
     document.querySelectorAll("[data-show-when]").forEach(function (el) {
-      el.hidden = el.dataset.showWhen !== status;
+      el.hidden = el.dataset.showWhen.split(" ").indexOf(status) < 0;
     });
   }
   show(box.dataset.status);

@@ -114,8 +114,11 @@ def test_api_checkout_direct_method_answers_order_key(shop, db, api):
     data = resp.get_json()["data"]
     order = latest_order()
     assert data["orderKey"] == order.order_key and data["orderId"] == order.id
-    assert data["status"] == "on_hold" and data["initiationType"] == "direct"
+    # A bank transfer (issue #14): the order key response with how to pay.
+    assert data["status"] == "on_hold" and data["initiationType"] == "instructions"
     assert data["orderUrl"].endswith(f"/orders/{order.public_id}?key={order.order_key}")
+    assert data["instructions"]["reference"] == order.payments[0].gateway_txn_id
+    assert data["instructions"]["amount"] == "450.00"
     assert order.shipping_address["postcode"] == "44600"
 
 

@@ -119,14 +119,24 @@ def test_api_checkout_by_key_direct_method_answers_order_key(shop, app, live_url
     )
     assert resp.status_code == 200, resp.text
     data = resp.json()["data"]
+    # A bank transfer (issue #14) adds how to pay to the order key response.
     assert data == {
         "orderId": order.id,
         "publicId": order.public_id,
         "orderKey": order.order_key,
         "status": "on_hold",
         "paymentId": data["paymentId"],
-        "initiationType": "direct",
+        "initiationType": "instructions",
         "orderUrl": f"{live_url}/orders/{order.public_id}?key={order.order_key}",
+        "instructions": data["instructions"],
+    }
+    assert set(data["instructions"]) == {
+        "bankName",
+        "accountName",
+        "accountNumber",
+        "reference",
+        "amount",
+        "deadline",
     }
     # Paying twice is refused (seed 003: order status conflicts prevent
     # duplicate payments).

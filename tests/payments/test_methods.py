@@ -125,7 +125,7 @@ def test_manual_transfer_waits_on_hold_until_an_admin_confirms(
     resp = checkout(shop.api, "bank_transfer")
     assert resp.status_code == 200, resp.get_json()
     init = resp.get_json()["data"]
-    assert init["initiationType"] == "direct"
+    assert init["initiationType"] == "instructions"  # bank details (issue #14)
     order = db.session.get(Order, init["orderId"])
     assert order.status == "on_hold"
     jobs.run()
