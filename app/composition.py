@@ -56,6 +56,7 @@ from app.payments import jobs as payment_jobs
 from app.payments import views as payment_pages
 from app.payments.emails import add_payment, add_refund
 from app.rpc import fulfilment as service_goods
+from app.rpc import notifications as merchant_notifications
 from app.rpc import views as rpc_views
 from app.sandbox import esewa as sandbox_esewa
 from app.sandbox import komoju as sandbox_komoju
@@ -123,6 +124,7 @@ ORDER_KINDS: dict[str, fulfilment.OrderKind] = {
     "service": fulfilment.OrderKind(
         paid=service_goods.paid,
         held=service_goods.held,
+        failed=service_goods.failed,
         cancelled=service_goods.cancelled,
     ),
     "booklet": fulfilment.OrderKind(
@@ -145,6 +147,7 @@ TOPICS: dict[str, topics.Topic] = {
     "payment.transfer_reminder": topics.Topic(
         bank_transfer.handle_transfer_reminder, queue="mail"
     ),
+    "merchant.notify": topics.Topic(merchant_notifications.deliver, queue="default"),
     "email.send": topics.Topic(handle_send_email, queue="mail"),
     "orders_maintenance.cleanup_outbox": topics.Topic(
         cleanup_outbox, queue="maintenance"

@@ -92,6 +92,10 @@ def load_config(instance_path: str) -> dict:
         "PAYMENT_RETRY_BACKOFF": _int_list(
             "PAYMENT_RETRY_BACKOFF", [30, 120, 600, 1800, 3600]
         ),
+        # Seconds between deliveries of a merchant's webhook that got no 2xx.
+        "MERCHANT_WEBHOOK_BACKOFF": _int_list(
+            "MERCHANT_WEBHOOK_BACKOFF", [120, 600, 1800, 7200, 43200]
+        ),
         "OUTBOX_RETENTION_DAYS": _int("OUTBOX_RETENTION_DAYS", 7),
         "OUTBOX_MAINTENANCE_SECONDS": _int("OUTBOX_MAINTENANCE_SECONDS", 60),
         "OUTBOX_RELAY_GRACE_SECONDS": _int("OUTBOX_RELAY_GRACE_SECONDS", 30),

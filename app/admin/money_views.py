@@ -1,4 +1,5 @@
-"""Back-office pages for money going back and money coming in by bank.
+"""Back-office pages for money going back, money coming in by bank, and the
+webhooks owed to merchants.
 
 - Refunds: every refund, and the refund form for any paid order (lines or an
   amount; through the gateway, or recorded with the reference of a refund made
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.admin.model_base import ReadOnlyView, row_button
 from app.admin.operations import OperationView
 from app.admin.services import record
 from app.db import utcnow
@@ -31,6 +33,8 @@ from app.order_views.refund_form import carry_out, parse_refund_form, refund_for
 from app.orders.models import Order
 from app.payments import bank_receipts, statements
 from app.payments.models import Refund
+from app.rpc import notifications
+from app.rpc.states import NotificationStatus
 from app.services_errors import ServiceError
 
 MAX_STATEMENT_BYTES = 2 * 1024 * 1024
@@ -208,3 +212,64 @@ class BankTransfersView(OperationView):
 
         self.run(work, _("The transfer was resolved."))
         return redirect(url_for(".index"), 303)
+
+
+def _last_answer(view, context, model, name):
+    if not model.deliveries:
+        return "—"
+    last = model.deliveries[-1]
+    return str(last.status_code) if last.status_code else (last.error or "—")[:80]
+
+
+class MerchantNotificationView(ReadOnlyView):
+    """Webhooks to merchants' notify_url: delivered, still trying, or given up
+    (an admin may send an exhausted one again)."""
+
+    column_list = (
+        "id",
+        "order_id",
+        "event_type",
+        "url",
+        "status",
+        "attempts",
+        "last_answer",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    )
+    column_filters = ("status", "event_type", "created_at", "order_id")
+    column_searchable_list = ("url", "dedupe_key")
+    column_details_list = (
+        "id",
+        "order_id",
+        "payment_id",
+        "event_type",
+        "url",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "body",
+        "created_at",
+    )
+    column_formatters = {
+        "last_answer": _last_answer,
+        "status": lambda v, c, m, n: row_button(
+            m.status,
+            m.status == NotificationStatus.EXHAUSTED,
+            url_for("merchant_notifications.resend", notification_id=m.id),
+            _("Send again"),
+            "resend",
+        ),
+    }
+
+    @expose("/resend/<int:notification_id>", methods=("POST",))
+    def resend(self, notification_id: int):
+        if notifications.resend(notification_id):
+            record("merchant_webhook.resend", f"MerchantNotification#{notification_id}")
+            db.session.commit()
+            flash(_("The webhook will be sent again."), "success")
+        else:
+            db.session.rollback()
+            flash(_("Only a webhook that gave up can be sent again."), "error")
+        return redirect(url_for(".index_view"))

@@ -90,7 +90,7 @@ class MerchantKeyView(AuditedModelView):
     can_edit = False
     can_delete = False
     column_list = ("id", "name", "key_prefix", "created_at", "revoked_at")
-    column_details_exclude_list = ("key_hash",)
+    column_details_exclude_list = ("key_hash", "key_salt")
     column_formatters = {
         "revoked_at": lambda v, c, m, n: row_button(
             m.revoked_at or "",

@@ -30,7 +30,9 @@ from app.payments.audit import log_event
 from app.payments.refunds import record_refund, refund_order
 from app.services_errors import Conflict, NotFound, ServiceError
 
-SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "order_key"})
+SECRET_FIELDS = frozenset(
+    {"password_hash", "key_hash", "key_salt", "token_hash", "order_key"}
+)
 
 
 def _actor_id() -> int | None:

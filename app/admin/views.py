@@ -33,7 +33,11 @@ from app.admin.catalog_views import (
 )
 from app.admin.home import HomeView
 from app.admin.models import AuditLog
-from app.admin.money_views import BankTransfersView, RefundsView
+from app.admin.money_views import (
+    BankTransfersView,
+    MerchantNotificationView,
+    RefundsView,
+)
 from app.admin.operations import (
     BookFilesView,
     CreateOrderView,
@@ -60,6 +64,7 @@ from app.orders.models import Order
 from app.outbox.models import OutboxEvent
 from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.promotions.models import Promotion
+from app.rpc.models import MerchantNotification
 from app.security import csp_nonce
 
 bp = Blueprint("backoffice", __name__)
@@ -146,7 +151,7 @@ def init_admin(app: Flask) -> Admin:
             name=_l("Create order"), category=sales, endpoint="create_order"
         )
     )
-    admin.add_view(RefundsView(name="Refunds", category=sales, endpoint="refunds"))
+    admin.add_view(RefundsView(name=_l("Refunds"), category=sales, endpoint="refunds"))
     admin.add_view(
         PaymentMethodView(
             PaymentMethod,
@@ -166,6 +171,14 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(
         OutboxView(OutboxEvent, category=ops, name=_l("Outbox"), endpoint="outbox")
+    )
+    admin.add_view(
+        MerchantNotificationView(
+            MerchantNotification,
+            category=ops,
+            name=_l("Merchant webhooks"),
+            endpoint="merchant_notifications",
+        )
     )
     admin.add_view(
         AuditLogView(AuditLog, category=ops, name=_l("Audit log"), endpoint="audit_log")

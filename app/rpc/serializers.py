@@ -20,7 +20,8 @@ from app.extensions import db
 from app.money import decimals
 from app.orders.models import Order
 from app.payments.models import Payment, PaymentEvent
-from app.payments.states import CLOSED_PAYMENT_STATUSES, PaymentStatus, is_settled
+from app.payments.states import CLOSED_PAYMENT_STATUSES, is_settled
+from app.rpc.models import MerchantNotification
 
 SERVICE_PATH = "/rpc/payment.v1.PaymentService"
 
@@ -42,6 +43,13 @@ PAYMENT_STATUS = {
     "cancelled": "cancelled",
     "expired": "expired",
     "refunded": "refunded",
+}
+# Refund statuses as the payment-session gateway spells them.
+REFUND_STATUS = {
+    "requested": "PENDING",
+    "processing": "PENDING",
+    "succeeded": "SUCCESS",
+    "failed": "CANCELLED",
 }
 AUTH_STATUS = {
     "captured": "success",
@@ -70,6 +78,15 @@ def latest_session_payment(order: Order) -> Payment | None:
     return max(sessions, key=lambda p: p.id) if sessions else None
 
 
+def customer_id(order: Order) -> int | str:
+    """The merchant's id of the customer, as the merchant sent it: a number
+    (seed 002's uint32) stays a number; 0 when the merchant sent none."""
+    value = order.merchant_customer_id
+    if value is None:
+        return 0
+    return int(value) if value.isdigit() else value
+
+
 def order_message(order: Order) -> dict[str, Any]:
     session = latest_session_payment(order)
     return {
@@ -78,7 +95,7 @@ def order_message(order: Order) -> dict[str, Any]:
         "order_amount": major(order.total, order.currency),
         "order_currency": order.currency,
         "customer_details": {
-            "customer_id": order.user_id or 0,
+            "customer_id": customer_id(order),
             "org_id": order.merchant_key_id or 0,
             "customer_name": order.customer_name,
             "customer_email": order.customer_email,
@@ -98,6 +115,8 @@ def order_message(order: Order) -> dict[str, Any]:
         "payments": {"url": order_url(order, "/payments")},
         "refunds": {"url": order_url(order, "/refunds")},
         "settlements": {"url": order_url(order, "/settlements")},
+        # Not in the seed: the webhooks sent to notify_url and how each went.
+        "notifications": delivery_log(order),
     }
 
 
@@ -191,17 +210,50 @@ def payment_message(payment: Payment) -> dict[str, Any]:
 
 
 def refund_messages(order: Order) -> list[dict[str, Any]]:
-    """Refunds are recorded as refunded payment attempts."""
+    """Every refund of the order (whole or part), with its own status."""
     return [
         {
-            "refund_id": f"refund-{p.id}",
-            "payment_id": str(p.id),
+            "refund_id": f"refund-{r.id}",
+            "payment_id": str(r.payment_id),
             "order_id": order.public_id,
-            "refund_amount": major(p.captured_amount or p.amount, p.currency),
-            "refund_currency": p.currency,
-            "refund_status": "SUCCESS",
-            "created_at": iso(p.updated_at),
+            "refund_amount": major(r.amount, r.currency),
+            "refund_currency": r.currency,
+            "refund_status": REFUND_STATUS.get(r.status, r.status),
+            "refund_note": r.reason,
+            "refund_reference": r.reference,
+            "created_at": iso(r.created_at),
+            "processed_at": iso(r.completed_at),
         }
-        for p in order.payments
-        if p.status == PaymentStatus.REFUNDED
+        for r in order.refunds
+    ]
+
+
+def delivery_log(order: Order) -> list[dict]:
+    """What the merchant sees in GetOrder: each webhook and its attempts."""
+    notifications = db.session.scalars(
+        select(MerchantNotification)
+        .where(MerchantNotification.order_id == order.id)
+        .order_by(MerchantNotification.id)
+    )
+    return [
+        {
+            "type": n.event_type,
+            "payment_id": str(n.payment_id) if n.payment_id else None,
+            "url": n.url,
+            "status": n.status,
+            "attempts": n.attempts,
+            "next_attempt_time": iso(n.next_attempt_at),
+            "delivered_time": iso(n.delivered_at),
+            "deliveries": [
+                {
+                    "attempt": d.attempt,
+                    "time": iso(d.created_at),
+                    "status_code": d.status_code,
+                    "error": d.error or None,
+                    "duration_ms": d.duration_ms,
+                }
+                for d in n.deliveries
+            ],
+        }
+        for n in notifications
     ]

@@ -23,14 +23,17 @@ from app.http.idempotency import run_idempotent
 from app.payments.bill import bill_dict
 from app.rpc import connect, serializers
 from app.rpc.auth import current_merchant
+from app.rpc.requests import parse_create_order
 from app.rpc.services import (
     create_service_order,
     merchant_order,
+    merchant_orders,
     merchant_payment,
     order_id_field,
-    parse_create_order,
+    settlement_window,
     verify_order_payment,
 )
+from app.rpc.settlements import settlements
 from app.services_errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -105,7 +108,8 @@ def verify_payment():
 
 @bp.post(f"{SERVICE}/GetOrder")
 def get_order_rpc():
-    """{order_id} → the seed's Order structure."""
+    """{order_id} → the seed's Order structure, and the log of the webhooks sent
+    to its notify_url (`notifications`: each one's deliveries and answers)."""
     merchant = current_merchant()
     order = merchant_order(merchant, order_id_field(message_body()))
     return jsonify(serializers.order_message(order))
@@ -140,8 +144,25 @@ def list_refunds(order_id: str):
 
 @bp.get(f"{SERVICE}/orders/<order_id>/settlements")
 def list_settlements(order_id: str):
-    merchant_order(current_merchant(), order_id)
-    return jsonify([])  # settlements are not tracked by the storefront
+    """What this order captured, refunded and left due, per day."""
+    order = merchant_order(current_merchant(), order_id)
+    return jsonify(settlements([order]))
+
+
+@bp.get(f"{SERVICE}/orders/<order_id>/notifications")
+def list_notifications(order_id: str):
+    """The webhooks sent to the order's notify_url and how each delivery went."""
+    order = merchant_order(current_merchant(), order_id)
+    return jsonify(serializers.delivery_log(order))
+
+
+@bp.get(f"{SERVICE}/settlements")
+def all_settlements():
+    """Every order of this merchant, per day (`from` / `to`: ISO dates, UTC
+    creation of the orders, at most 92 days apart)."""
+    merchant = current_merchant()
+    start, end = settlement_window(request.args.get("from"), request.args.get("to"))
+    return jsonify(settlements(merchant_orders(merchant, start, end)))
 
 
 @bp.get(f"{SERVICE}/orders/<order_id>/bills")

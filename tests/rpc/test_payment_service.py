@@ -207,6 +207,7 @@ def test_paid_end_to_end_verify_says_success(rpc, live_url, db, jobs, smtp_sink)
         "payments",
         "refunds",
         "settlements",
+        "notifications",  # the merchant's webhook delivery log (issue #14)
     ]
     assert got["id"] == str(order.id) and got["order_id"] == data["order_id"]
     assert got["order_amount"] == 299.99 and got["order_currency"] == "INR"
@@ -230,7 +231,11 @@ def test_paid_end_to_end_verify_says_success(rpc, live_url, db, jobs, smtp_sink)
     # The three URLs resolve to JSON lists.
     payments = rpc.get(path(got["payments"]["url"], live_url)).get_json()
     assert rpc.get(path(got["refunds"]["url"], live_url)).get_json() == []
-    assert rpc.get(path(got["settlements"]["url"], live_url)).get_json() == []
+    # What was captured, refunded and is due, per day (issue #14).
+    (day,) = rpc.get(path(got["settlements"]["url"], live_url)).get_json()
+    assert day["captured_amount"] == 299.99 and day["refunded_amount"] == 0.0
+    assert day["settlement_amount"] == 299.99 and day["settlement_currency"] == "INR"
+    assert day["payments"] == [str(payment.id)] and day["refunds"] == []
     assert (
         rpc.get(f"{SERVICE}/orders/{data['order_id']}/settlements").status_code == 200
     )
