@@ -8,6 +8,7 @@ from typing import Any
 from app.extensions import db
 from app.orders.models import OrderItem
 from app.payments.models import Payment, Refund
+from app.payments.refund_states import RefundStatus
 
 
 def add_payment(ctx: dict[str, Any]) -> None:
@@ -33,8 +34,12 @@ def add_refund(ctx: dict[str, Any]) -> None:
         if item is not None:
             lines.append((item.title, line["quantity"]))
     ctx["refund_lines"] = lines
+    # As of this refund (the email may go out after a later one).
     payment = refund.payment
-    ctx["refunded_so_far"] = payment.amount_refunded
-    ctx["fully_refunded"] = payment.amount_refunded >= (
-        payment.captured_amount or payment.amount
+    so_far = sum(
+        r.amount
+        for r in payment.refunds
+        if r.status == RefundStatus.SUCCEEDED and r.id <= refund.id
     )
+    ctx["refunded_so_far"] = so_far
+    ctx["fully_refunded"] = so_far >= (payment.captured_amount or payment.amount)

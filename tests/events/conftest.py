@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from tests.support.factories import PASSWORD
 from tests.support.komoju import (
     WEBHOOK_SECRET,
-    sandbox_session,
+    cancel_slip,
 )
 
 
@@ -89,15 +89,10 @@ def follow_return(url: str, accept_html: bool = True) -> requests.Response:
 
 
 def cancel_at_store(redis_client, live_url, sid) -> dict:
-    """KOMOJU cancels an authorized konbini payment (the customer cancelled it).
-    The sandbox has no button for this, so its stored payment is changed the way
-    KOMOJU would change it; the adapter then reads it over the API as usual."""
-    payment = sandbox_session(live_url, sid)["payment"]
-    key = f"sandbox:komoju:payment:{payment['id']}"
-    stored = json.loads(redis_client.get(key))
-    stored["status"] = "cancelled"
-    redis_client.set(key, json.dumps(stored))
-    return stored
+    """KOMOJU cancels an authorized konbini payment (the customer cancelled it):
+    the sandbox's own cancel action, over HTTP; it queues a signed
+    payment.cancelled webhook like the real one."""
+    return cancel_slip(live_url, sid)
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:

@@ -42,6 +42,41 @@ def expire_slip(live_url, sid):
     return resp.json()["payment"]
 
 
+def cancel_slip(live_url, sid):
+    """KOMOJU cancels the unpaid konbini slip (the customer cancelled it at the
+    store): the sandbox's own action, which queues a signed payment.cancelled."""
+    resp = requests.post(
+        f"{live_url}{SANDBOX}/sessions/{sid}/cancel_payment",
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()["payment"]
+
+
+def refund_at_dashboard(live_url, payment_id, amount=None):
+    """Someone refunds at KOMOJU's dashboard (the API, without our shop)."""
+    body = {} if amount is None else {"amount": amount}
+    resp = requests.post(
+        f"{live_url}{SANDBOX}/api/v1/payments/{payment_id}/refund",
+        json=body,
+        auth=(SECRET_KEY, ""),
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def sandbox_payment(live_url, payment_id) -> dict:
+    resp = requests.get(
+        f"{live_url}{SANDBOX}/api/v1/payments/{payment_id}",
+        auth=(SECRET_KEY, ""),
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
 def sandbox_session(live_url, sid) -> dict:
     resp = requests.get(
         f"{live_url}{SANDBOX}/api/v1/sessions/{sid}", auth=(SECRET_KEY, ""), timeout=10
