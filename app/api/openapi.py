@@ -86,6 +86,20 @@ def build_spec() -> dict:
                     "required": True,
                     "content": {"application/json": {"schema": meta["requestBody"]}},
                 }
+            if "response" in meta:
+                op["responses"]["200"] = {
+                    "description": "ResponseDto whose data is this",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/ResponseDto"},
+                                    {"properties": {"data": meta["response"]}},
+                                ]
+                            }
+                        }
+                    },
+                }
             if meta.get("auth"):
                 op["security"] = [{"bearer": []}]
             paths.setdefault(path, {})[method.lower()] = op

@@ -14,7 +14,13 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["gateway"],
         "properties": {
-            "gateway": {"type": "string", "examples": ["esewa"]},
+            "gateway": {
+                "type": "string",
+                "description": "A payment method code: esewa, komoju_card, "
+                "komoju_konbini, paysession, or bank_transfer (answered with "
+                "initiationType 'instructions' and the transfer's instructions).",
+                "examples": ["esewa", "bank_transfer"],
+            },
             "returnUrl": {"type": "string", "format": "uri"},
             "promoCode": {"type": "string", "maxLength": 40},
             "paymentType": {"type": "string"},
@@ -24,6 +30,58 @@ SCHEMAS: dict = {
                 "access only), extending it; without it an owned item is a 409",
             },
         },
+    },
+}
+
+SCHEMAS["BankTransferInstructions"] = {
+    "type": "object",
+    "description": "How to pay by bank transfer (seed 003's manual method).",
+    "required": [
+        "bankName",
+        "accountName",
+        "accountNumber",
+        "reference",
+        "amount",
+        "deadline",
+    ],
+    "properties": {
+        "bankName": {"type": "string"},
+        "accountName": {"type": "string"},
+        "accountNumber": {"type": "string"},
+        "reference": {
+            "type": "string",
+            "pattern": "^BT[0-9A-Z]{6,}$",
+            "description": "Written on the transfer, so it can be matched.",
+        },
+        "amount": {"type": "string", "examples": ["1300.00", "3000"]},
+        "deadline": {"type": "string", "format": "date-time"},
+    },
+}
+SCHEMAS["PaymentInit"] = {
+    "type": "object",
+    "description": "Seeds 000/001's payment-init body; a bank transfer adds "
+    "`instructions`, with status on_hold and initiationType 'instructions'.",
+    "required": [
+        "orderId",
+        "status",
+        "paymentId",
+        "gatewayTransactionId",
+        "initiationType",
+        "redirectUrl",
+        "gatewayPayload",
+    ],
+    "properties": {
+        "orderId": {"type": "integer"},
+        "status": {"type": "string", "examples": ["payment_pending", "on_hold"]},
+        "paymentId": {"type": "integer"},
+        "gatewayTransactionId": {"type": ["string", "null"]},
+        "initiationType": {
+            "type": "string",
+            "enum": ["form_post", "redirect", "direct", "instructions"],
+        },
+        "redirectUrl": {"type": ["string", "null"]},
+        "gatewayPayload": {"type": "object"},
+        "instructions": {"$ref": "#/components/schemas/BankTransferInstructions"},
     },
 }
 
@@ -108,16 +166,19 @@ OPERATIONS: dict[str, dict] = {
         "auth": True,
     },
     "POST /api/orders/checkout": {
-        "summary": "Check out the cart (seed 001); Idempotency-Key supported",
+        "summary": "Check out the cart (seed 001); Idempotency-Key supported; "
+        "gateway bank_transfer answers the transfer's instructions",
         "auth": True,
         "parameters": [IDEMPOTENCY_HEADER],
         "requestBody": {"$ref": "#/components/schemas/CheckoutRequest"},
+        "response": {"$ref": "#/components/schemas/PaymentInit"},
     },
     "POST /api/mobile/orders/checkout": {
         "summary": "Check out the cart; the answer adds the order's items and totals",
         "auth": True,
         "parameters": [IDEMPOTENCY_HEADER],
         "requestBody": {"$ref": "#/components/schemas/CheckoutRequest"},
+        "response": {"$ref": "#/components/schemas/PaymentInit"},
     },
     "GET /api/orders": {"summary": "The caller's orders", "auth": True},
     "GET /api/orders/{order_id}": {

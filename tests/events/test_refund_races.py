@@ -42,9 +42,7 @@ def _key(browser, live_url, order_id) -> str:
     return re.search(r'name="key" value="([0-9a-f]{32})"', page).group(1)
 
 
-def test_racing_refund_buttons_refund_once_at_komoju(
-    shop, live_url, db, jobs, report
-):
+def test_racing_refund_buttons_refund_once_at_komoju(shop, live_url, db, jobs, report):
     data = init(shop, [(shop.general, 2)], "credit_card")
     follow_return(complete(live_url, data["gatewayTransactionId"], "credit_card"))
     deliver_webhooks(jobs)

@@ -14,7 +14,10 @@ from app.mail.states import EMAIL_LIFECYCLE, EmailStatus
 from app.orders.shipping_states import SHIPPING_LIFECYCLE, ShippingStatus
 from app.orders.states import ORDER_LIFECYCLE, OrderStatus
 from app.outbox.states import EVENT_LIFECYCLE, EventStatus
+from app.payments.receipt_states import RECEIPT_LIFECYCLE, ReceiptStatus
+from app.payments.refund_states import REFUND_LIFECYCLE, RefundStatus
 from app.payments.states import PAYMENT_LIFECYCLE, PaymentStatus
+from app.rpc.states import NOTIFICATION_LIFECYCLE, NotificationStatus
 from app.training.states import ENROLLMENT_LIFECYCLE, EnrollmentStatus
 
 ORDER_MOVES = {
@@ -79,6 +82,27 @@ OUTBOX_MOVES = {
 
 EMAIL_MOVES = {("sending", "sent"): "sent"}
 
+REFUND_MOVES = {
+    ("requested", "claim"): "processing",
+    ("requested", "succeed"): "succeeded",  # a refund recorded, not asked for
+    ("processing", "succeed"): "succeeded",
+    ("requested", "fail"): "failed",
+    ("processing", "fail"): "failed",
+}
+
+RECEIPT_MOVES = {
+    (None, "match"): "matched",
+    (None, "queue"): "review",
+    ("review", "accept"): "accepted",
+    ("review", "return"): "returned",
+}
+
+NOTIFICATION_MOVES = {
+    ("pending", "deliver"): "delivered",
+    ("pending", "give_up"): "exhausted",
+    ("exhausted", "resend"): "pending",
+}
+
 TABLES = [
     ("order", ORDER_LIFECYCLE, list(OrderStatus), ORDER_MOVES),
     ("payment", PAYMENT_LIFECYCLE, list(PaymentStatus), PAYMENT_MOVES),
@@ -86,6 +110,14 @@ TABLES = [
     ("enrollment", ENROLLMENT_LIFECYCLE, list(EnrollmentStatus), ENROLLMENT_MOVES),
     ("outbox", EVENT_LIFECYCLE, list(EventStatus), OUTBOX_MOVES),
     ("email", EMAIL_LIFECYCLE, list(EmailStatus), EMAIL_MOVES),
+    ("refund", REFUND_LIFECYCLE, list(RefundStatus), REFUND_MOVES),
+    ("receipt", RECEIPT_LIFECYCLE, [None, *ReceiptStatus], RECEIPT_MOVES),
+    (
+        "notification",
+        NOTIFICATION_LIFECYCLE,
+        list(NotificationStatus),
+        NOTIFICATION_MOVES,
+    ),
 ]
 
 
