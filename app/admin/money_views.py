@@ -28,6 +28,7 @@ from app.admin.services import record
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.labels import label
+from app.i18n.preferences import CURRENCY_ZONES
 from app.money import parse_amount
 from app.order_views.refund_form import carry_out, parse_refund_form, refund_form_view
 from app.orders.models import Order
@@ -109,6 +110,7 @@ class BankTransfersView(OperationView):
             recent=bank_receipts.recent_receipts(),
             key=secrets.token_hex(16),
             today=utcnow().date().isoformat(),
+            currencies=sorted(CURRENCY_ZONES),
         )
 
     @expose("/confirm", methods=("POST",))
