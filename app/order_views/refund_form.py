@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.money import parse_amount
 from app.orders.models import Order
 from app.orders.states import is_paid
@@ -42,7 +44,9 @@ def _whole(text: str, name: str) -> int:
         return 0
     if not text.isdigit() or len(text) > 6:
         raise ServiceError(
-            "VALIDATION_ERROR", f"{name}: enter a whole number of items.", 400
+            "VALIDATION_ERROR",
+            _("%(item)s: enter a whole number of items.", item=name),
+            400,
         )
     return int(text)
 
@@ -52,7 +56,7 @@ def parse_refund_form(form: Mapping[str, Any], order: Order) -> RefundChoice:
     key = (form.get("key") or "").strip() or None
     if key is not None and not KEY_RE.fullmatch(key):
         raise ServiceError(
-            "VALIDATION_ERROR", "This form is out of date; reload the page.", 400
+            "VALIDATION_ERROR", _("This form is out of date; reload the page."), 400
         )
     lines: dict[int, int] = {}
     for item in order.items:
@@ -66,7 +70,9 @@ def parse_refund_form(form: Mapping[str, Any], order: Order) -> RefundChoice:
             amount = parse_amount(amount_text, order.currency)
         except ValueError as exc:
             raise ServiceError(
-                "VALIDATION_ERROR", f"The amount is not valid: {exc}.", 400
+                "VALIDATION_ERROR",
+                _("The amount is not valid: %(problem)s.", problem=exc),
+                400,
             ) from exc
     return RefundChoice(
         lines=lines or None,

@@ -22,8 +22,8 @@ from app.db import utcnow
 from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.extensions import db
-from app.i18n.labels import label
 from app.i18n.formatting import money as format_money
+from app.i18n.labels import label
 from app.money import format_amount
 from app.order_views.refund_form import RefundChoice, carry_out
 from app.orders.models import Order, OrderItem

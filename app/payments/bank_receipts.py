@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -169,13 +170,13 @@ def confirm_transfer(
     if not find_reference(reference):
         raise ServiceError(
             "UNKNOWN_REFERENCE",
-            "That is not a transfer reference (they look like BT00001K).",
+            _("That is not a transfer reference (they look like BT00001K)."),
             400,
         )
     if payment_for_reference(reference) is None:
-        raise NotFound("UNKNOWN_REFERENCE", "No bank transfer has that reference.")
+        raise NotFound("UNKNOWN_REFERENCE", _("No bank transfer has that reference."))
     if amount <= 0:
-        raise ServiceError("VALIDATION_ERROR", "Enter the amount received.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Enter the amount received."), 400)
     fingerprint = f"staff-{key}"[:64]
     received = ReceivedTransfer(reference, amount, None, received_on, fingerprint)
     receipt = record_receipt(received, SOURCE_STAFF, actor_id)
@@ -202,21 +203,25 @@ def resolve_receipt(
     """
     receipt = db.session.get(BankReceipt, receipt_id)
     if receipt is None:
-        raise NotFound("RECEIPT_NOT_FOUND", "No such receipt.")
+        raise NotFound("RECEIPT_NOT_FOUND", _("No such receipt."))
     note = (note or "").strip()
     if how not in ("accept", "return"):
-        raise ServiceError("VALIDATION_ERROR", "Accept it or send it back.", 400)
+        raise ServiceError("VALIDATION_ERROR", _("Accept it or send it back."), 400)
     if how == "return" and not note:
-        raise ServiceError("REASON_REQUIRED", "Say how the money was sent back.", 422)
+        raise ServiceError(
+            "REASON_REQUIRED", _("Say how the money was sent back."), 422
+        )
     payment = receipt.payment
     if how == "accept" and reference.strip():
         payment = payment_for_reference(reference)
         if payment is None:
-            raise NotFound("UNKNOWN_REFERENCE", "No bank transfer has that reference.")
+            raise NotFound(
+                "UNKNOWN_REFERENCE", _("No bank transfer has that reference.")
+            )
     if how == "accept" and payment is None:
         raise Conflict(
             "NO_PAYMENT",
-            "This transfer names no order: give the right reference to accept it.",
+            _("This transfer names no order: give the right reference to accept it."),
         )
     if not receipt_transition(
         receipt.id,
@@ -226,7 +231,7 @@ def resolve_receipt(
         note=note[:500],
         payment_id=payment.id if payment else None,
     ):
-        raise Conflict("RECEIPT_RESOLVED", "Someone resolved this receipt already.")
+        raise Conflict("RECEIPT_RESOLVED", _("Someone resolved this receipt already."))
     db.session.refresh(receipt)
     if how == "accept" and not is_settled(payment.status):
         _pay(payment, receipt, f"accepted by staff #{actor_id}: {note}"[:200])

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from app.conditional import guarded_update
+from app.i18n.labels import label
 from app.orders.models import Order, OrderItem
 from app.orders.states import is_paid
 from app.payments.attempts import captured_payments
@@ -62,14 +64,16 @@ def refundable_payment(order: Order, payment_id: int | None = None) -> Payment:
                 return payment
         raise Conflict(
             "PAYMENT_NOT_REFUNDABLE",
-            "That payment has not been captured, or was refunded already.",
+            _("That payment has not been captured, or was refunded already."),
             details={"paymentId": payment_id},
         )
     if len(captured) != 1:
         raise Conflict(
             "REFUND_NEEDS_A_PERSON",
-            "This order has no single captured payment to refund; "
-            "refund it from the gateway's dashboard.",
+            _(
+                "This order has no single captured payment to refund; refund it "
+                "from the gateway's dashboard."
+            ),
             details={"captured": len(captured)},
         )
     return captured[0]
@@ -78,7 +82,7 @@ def refundable_payment(order: Order, payment_id: int | None = None) -> Payment:
 def _not_refundable(order: Order) -> Conflict:
     return Conflict(
         "ORDER_NOT_REFUNDABLE",
-        f"A {order.status.replace('_', ' ')} order cannot be refunded.",
+        _("A %(status)s order cannot be refunded.", status=label(order.status)),
         details={"status": order.status},
     )
 
@@ -91,22 +95,26 @@ def _clean_lines(order: Order, lines: Mapping[int, int]) -> dict[int, int]:
         if item is None:
             raise ServiceError(
                 "VALIDATION_ERROR",
-                "A chosen line is not part of this order.",
+                _("A chosen line is not part of this order."),
                 400,
                 {"itemId": item_id},
             )
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise ServiceError(
-                "VALIDATION_ERROR", "Quantities must be whole numbers.", 400
+                "VALIDATION_ERROR", _("Quantities must be whole numbers."), 400
             )
         if quantity < 0:
             raise ServiceError(
-                "VALIDATION_ERROR", "Quantities cannot be negative.", 400
+                "VALIDATION_ERROR", _("Quantities cannot be negative."), 400
             )
         if quantity > item.kept_quantity:
             raise Conflict(
                 "LINE_ALREADY_REFUNDED",
-                f"Only {item.kept_quantity} of '{item.title}' can still be refunded.",
+                _(
+                    "Only %(n)s of “%(title)s” can still be refunded.",
+                    n=item.kept_quantity,
+                    title=item.title,
+                ),
                 details={"itemId": item_id, "left": item.kept_quantity},
             )
         if quantity:
@@ -136,23 +144,23 @@ def plan_refund(
     if left <= 0:
         raise Conflict(
             "ORDER_NOT_REFUNDABLE",
-            "Everything paid for this order has been refunded already.",
+            _("Everything paid for this order has been refunded already."),
             details={"status": order.status},
         )
     chosen = _clean_lines(order, lines or {})
     if lines is not None and not chosen and amount is None:
         raise ServiceError(
-            "VALIDATION_ERROR", "Choose at least one line or an amount.", 400
+            "VALIDATION_ERROR", _("Choose at least one line or an amount."), 400
         )
     if amount is not None:
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise ServiceError(
-                "VALIDATION_ERROR", "The amount must be more than zero.", 400
+                "VALIDATION_ERROR", _("The amount must be more than zero."), 400
             )
         if amount > left:
             raise Conflict(
                 "REFUND_TOO_LARGE",
-                "That is more than is left to refund.",
+                _("That is more than is left to refund."),
                 details={"left": left},
             )
     captured = payment.captured_amount or payment.amount
@@ -167,7 +175,8 @@ def plan_refund(
         amount = min(value, left) if keeps_goods else left
         if amount <= 0:
             raise Conflict(
-                "NOTHING_TO_REFUND", "These lines cost nothing; there is no money back."
+                "NOTHING_TO_REFUND",
+                _("These lines cost nothing; there is no money back."),
             )
     if amount == left:
         chosen = {item.id: item.kept_quantity for item in order.items}

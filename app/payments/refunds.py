@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -45,7 +46,7 @@ MAX_REFERENCE_LENGTH = 120
 def _order(order_id: int) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("ORDER_NOT_FOUND", "No such order.")
+        raise NotFound("ORDER_NOT_FOUND", _("No such order."))
     return order
 
 
@@ -54,7 +55,7 @@ def _existing(key: str, order_id: int) -> Refund | None:
     if found is not None and found.order_id != order_id:
         raise ServiceError(
             "IDEMPOTENCY_KEY_REUSED",
-            "This refund key was used for another order.",
+            _("This refund key was used for another order."),
             422,
         )
     return found
@@ -101,7 +102,7 @@ def _create(
     if not reserve(plan):
         raise Conflict(
             "ORDER_NOT_REFUNDABLE",
-            "This order changed while you were refunding it; reload it.",
+            _("This order changed while you were refunding it; reload it."),
             details={"status": order.status},
         )
     return refund
@@ -112,7 +113,7 @@ def _key(key: str | None) -> str:
         return f"auto-{secrets.token_hex(16)}"
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ServiceError(
-            "VALIDATION_ERROR", "A refund key is 1 to 100 characters.", 400
+            "VALIDATION_ERROR", _("A refund key is 1 to 100 characters."), 400
         )
     return key
 
@@ -220,8 +221,11 @@ def refund_now(
             raise ServiceError("REFUND_NOT_SUPPORTED", str(failed), 400) from failed
         raise GatewayUnavailable(
             "GATEWAY_UNAVAILABLE",
-            f"The payment service did not confirm the refund ({failed}). "
-            "Nothing was changed; try again later.",
+            _(
+                "The payment service did not confirm the refund (%(problem)s). "
+                "Nothing was changed; try again later.",
+                problem=failed,
+            ),
         ) from failed
 
 
@@ -253,12 +257,15 @@ def record_refund(
     if not reference:
         raise ServiceError(
             "REFERENCE_REQUIRED",
-            "Enter the reference of the refund (from the merchant portal or the bank).",
+            _(
+                "Enter the reference of the refund (from the merchant portal or "
+                "the bank)."
+            ),
             422,
         )
     if len(reference) > MAX_REFERENCE_LENGTH:
         raise ServiceError(
-            "VALIDATION_ERROR", "The reference is at most 120 characters.", 400
+            "VALIDATION_ERROR", _("The reference is at most 120 characters."), 400
         )
     key = _key(key)
     existing = _existing(key, order_id)

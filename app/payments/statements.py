@@ -26,6 +26,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from app.money import parse_amount
 from app.payments.bank_receipts import (
     SOURCE_STATEMENT,
@@ -79,9 +81,11 @@ def _columns(header: list[str]) -> dict[str, int]:
     if missing:
         raise ServiceError(
             "STATEMENT_UNREADABLE",
-            "The statement's first row must name its columns; missing: "
-            + ", ".join(missing)
-            + ".",
+            _(
+                "The statement's first row must name its columns; missing: "
+                "%(missing)s.",
+                missing=", ".join(missing),
+            ),
             400,
             {"missing": missing},
         )
@@ -122,16 +126,18 @@ def import_statement(
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ServiceError(
-                "STATEMENT_UNREADABLE", "The statement must be a UTF-8 CSV file.", 400
+                "STATEMENT_UNREADABLE",
+                _("The statement must be a UTF-8 CSV file."),
+                400,
             ) from exc
     rows = list(csv.reader(io.StringIO(content)))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise ServiceError("STATEMENT_UNREADABLE", "The statement is empty.", 400)
+        raise ServiceError("STATEMENT_UNREADABLE", _("The statement is empty."), 400)
     if len(rows) > MAX_LINES + 1:
         raise ServiceError(
             "STATEMENT_TOO_LONG",
-            f"Import at most {MAX_LINES} lines at a time.",
+            _("Import at most %(n)s lines at a time.", n=MAX_LINES),
             400,
         )
     columns = _columns(rows[0])
