@@ -24,12 +24,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.db import utcnow
 from app.extensions import db
 from app.orders.models import Order
 from app.payments.audit import log_event
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, Refund
 from app.payments.refund_execution import (
+    STALE_CLAIM,
     RefundFailed,
     book_refund_job,
     complete_refund,
@@ -151,6 +153,10 @@ def request_refund(
     neither means everything that is left. A gateway without a refund API
     raises REFUND_NOT_SUPPORTED (400): record the refund instead.
     """
+    return _request(order_id, lines, amount, reason, actor_id, key, job_at=None)
+
+
+def _request(order_id, lines, amount, reason, actor_id, key, job_at) -> Refund:
     key = _key(key)
     existing = _existing(key, order_id)
     if existing is not None:
@@ -167,7 +173,7 @@ def request_refund(
         key=key,
     )
     if refund.status == RefundStatus.REQUESTED:
-        book_refund_job(refund)
+        book_refund_job(refund, at=job_at)
     return refund
 
 
@@ -190,13 +196,16 @@ def refund_now(
     timeline - and the error raised: the order is as it was.
     """
     try:
-        refund = request_refund(
+        # The job is only the safety net here: it looks once this request
+        # would have finished, so it does not race the person who pressed.
+        refund = _request(
             order_id,
-            lines=lines,
-            amount=amount,
-            reason=reason,
-            actor_id=actor_id,
-            key=key,
+            lines,
+            amount,
+            reason,
+            actor_id,
+            key,
+            job_at=utcnow() + STALE_CLAIM,
         )
     except NoRefundApi as refused:
         # Keep the refused attempt on the timeline; nothing else changes.
@@ -210,6 +219,14 @@ def refund_now(
         )
         db.session.commit()
         raise
+    if refund.status == RefundStatus.FAILED:
+        raise Conflict(
+            "REFUND_FAILED",
+            _(
+                "This refund failed: %(error)s Reload the page to try again.",
+                error=refund.error,
+            ),
+        )
     if refund.status != RefundStatus.REQUESTED:
         return refund  # the same key again: the refund it already made
     db.session.commit()

@@ -431,3 +431,21 @@ def test_racing_refunds_call_the_gateway_once(app, world, db, fakegw):
     order, payment = _reload(db, order)
     assert (order.status, payment.status) == ("refunded", "refunded")
     assert _sold(db, world.types_a[0]) == (0, 0)
+
+
+def test_the_same_failed_form_again_says_so(client, world, db, fakegw):
+    """Issue #14: a refund form's key names one refund; submitting the form of
+    a refund that failed does not call the gateway again."""
+    order = make_order(world.types_a, {0: 2}, gateway="fakegw")
+    login(client, world.alice)
+    page = client.get(f"/organizer/orders/{order.id}").get_data(as_text=True)
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', page).group(1)
+    fakegw.refund_behaviour = "down"
+    client.post(f"/organizer/orders/{order.id}/refund", data={"key": key})
+    assert "did not confirm the refund" in _flashes(client, order)
+    fakegw.refund_behaviour = "ok"
+    client.post(f"/organizer/orders/{order.id}/refund", data={"key": key})
+    assert "This refund failed" in _flashes(client, order)
+    assert [c[0] for c in fakegw.calls] == ["refund"]
+    order, payment = _reload(db, order)
+    assert (order.status, payment.status) == ("paid", "captured")
