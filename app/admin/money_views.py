@@ -227,6 +227,7 @@ class MerchantNotificationView(ReadOnlyView):
     """Webhooks to merchants' notify_url: delivered, still trying, or given up
     (an admin may send an exhausted one again)."""
 
+    can_view_details = False
     column_list = (
         "id",
         "order_id",
@@ -241,19 +242,6 @@ class MerchantNotificationView(ReadOnlyView):
     )
     column_filters = ("status", "event_type", "created_at", "order_id")
     column_searchable_list = ("url", "dedupe_key")
-    column_details_list = (
-        "id",
-        "order_id",
-        "payment_id",
-        "event_type",
-        "url",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "body",
-        "created_at",
-    )
     column_formatters = {
         "last_answer": _last_answer,
         "status": lambda v, c, m, n: row_button(

@@ -7,7 +7,7 @@ void. Orders refunded before this revision were refunded in full, so their
 payments, lines and tickets are counted as such.
 
 Revision ID: c3f9a7d215e4
-Revises: b7e2c41d9a16
+Revises: c3d15a7e9f20
 Create Date: 2026-11-30 02:35:46.252731
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3f9a7d215e4'
-down_revision = 'b7e2c41d9a16'
+down_revision = 'c3d15a7e9f20'
 branch_labels = None
 depends_on = None
 
