@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.downloads.sample_book import sample_pdf
 from app.downloads.services import has_file, store_book_bytes
 from app.extensions import db
+from app.organizer.organizations import home_organization
 from app.outbox.relay import maintenance_tick
 from app.payments.models import PaymentMethod
 from app.promotions.models import Promotion
@@ -246,6 +247,7 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
         )
         event = Event(
             organizer_id=users["organizer"].id,
+            organization_id=home_organization(users["organizer"]).id,
             slug="tokyo-dev-meetup",
             title="Tokyo Developer Meetup",
             description="Talks and networking for web developers.",

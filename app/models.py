@@ -11,11 +11,12 @@ from app.catalog.models import (
     TrainingSession,
 )
 from app.downloads.models import DownloadCounter
-from app.events.models import Ticket
+from app.events.models import Ticket, WaitlistEntry
 from app.http.models import IdempotencyKey
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
 from app.orders.models import Order, OrderItem
+from app.organizer.models import Invitation, Membership, Organization
 from app.outbox.models import OutboxEvent
 from app.payments.models import (
     BankReceipt,
@@ -39,11 +40,14 @@ __all__ = [
     "Enrollment",
     "Event",
     "IdempotencyKey",
+    "Invitation",
+    "Membership",
     "MerchantKey",
     "MerchantNotification",
     "NotificationAttempt",
     "Order",
     "OrderItem",
+    "Organization",
     "OutboxEvent",
     "Payment",
     "PaymentEvent",
@@ -58,4 +62,5 @@ __all__ = [
     "TrainingCohort",
     "TrainingSession",
     "User",
+    "WaitlistEntry",
 ]

@@ -21,6 +21,7 @@ from app.catalog.models import (
 )
 from app.extensions import db
 from app.i18n.labels import PRODUCT_TYPES as PRODUCT_TYPE_WORDS
+from app.organizer.organizations import home_organization
 
 
 class ProductView(AuditedModelView):
@@ -178,6 +179,14 @@ class EventView(AuditedModelView):
         model.currency = (model.currency or "").upper()
         if model.ends_at <= model.starts_at:
             raise ValidationError(_("An event must end after it starts."))
+        if is_created or not model.organization_id:
+            # The organizer's own organization owns what an admin creates for
+            # them (found, or made, while the half-made event is set aside).
+            if is_created:
+                db.session.expunge(model)
+            organizer = db.session.get(User, int(model.organizer_id))
+            model.organization_id = home_organization(organizer).id
+            db.session.add(model)
         super().on_model_change(form, model, is_created)
 
 

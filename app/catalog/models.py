@@ -96,7 +96,11 @@ class Event(db.Model):
     __tablename__ = "events"
 
     id: Mapped[intpk]
+    # Who created the event; the organization owns it (access goes by membership).
     organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -108,7 +112,12 @@ class Event(db.Model):
         String(64), default="UTC", server_default="UTC"
     )
     currency: Mapped[currency]
+    # Published: listed and on sale (an organizer's new event starts unpublished).
     active: Mapped[bool] = mapped_column(default=True)
+    # The organizer paused sales: the page stays up, checkout answers 409.
+    sales_paused: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Set when the organizer cancelled the event (its paid orders are refunded).
+    cancelled_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     ticket_types: Mapped[list[TicketType]] = relationship(
@@ -135,6 +144,14 @@ class TicketType(db.Model):
     quantity_total: Mapped[int]
     quantity_sold: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
+    # Sales window (naive UTC); None = open since publication / until the end.
+    sales_start_at: Mapped[dt.datetime | None]
+    sales_end_at: Mapped[dt.datetime | None]
+    # At most this many per order (None: the shop's default, MAX_PER_TYPE).
+    max_per_order: Mapped[int | None]
+    # Hidden types are not listed; the unlock code shows them on the event page.
+    hidden: Mapped[bool] = mapped_column(default=False, server_default="0")
+    unlock_code: Mapped[str | None] = mapped_column(String(40))
 
     event: Mapped[Event] = relationship(back_populates="ticket_types")
 

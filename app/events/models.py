@@ -24,3 +24,25 @@ class Ticket(db.Model):
     created_at: Mapped[created_at]
     # Set when the ticket was refunded: it no longer admits anyone.
     voided_at: Mapped[dt.datetime | None]
+
+
+class WaitlistEntry(db.Model):
+    """One buyer waiting for one sold-out ticket type (see app.events.waitlist)."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[intpk]
+    ticket_type_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_types.id"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # The emailed link's token (hashed); the ticket it reserves is held until
+    # offer_expires_at.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    offered_at: Mapped[dt.datetime | None]
+    offer_expires_at: Mapped[dt.datetime | None]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    created_at: Mapped[created_at]

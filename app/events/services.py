@@ -25,6 +25,7 @@ from app.mail.services import queue_email
 from app.orders.models import Order, OrderItem
 from app.orders.services import LineItem, can_view, create_order
 from app.orders.states import PAYABLE_ORDER_STATUSES, OrderStatus
+from app.organizer.access import may_see_orders
 from app.payments import methods
 from app.payments.cancellation import cancel_order
 from app.payments.deadlines import payment_deadline
@@ -117,13 +118,14 @@ def event_of(order: Order) -> Event | None:
 
 
 def may_view(order: Order, user, key: str | None) -> bool:
-    """Owner, order key, admin — or the organizer of the order's event."""
+    """Owner, order key, admin — or a member of the event's organization who
+    may see its orders."""
     if can_view(order, user, key):
         return True
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     event = event_of(order)
-    return event is not None and event.organizer_id == user.id
+    return event is not None and may_see_orders(user, event)
 
 
 def find_event_order(public_id: str) -> Order | None:

@@ -1,8 +1,7 @@
 """The organizer's door onto events and their orders (this domain owns no models).
 
 An event order is an order of kind "event" whose items point at the event's
-ticket types. Organizers see only their own events (admins see all); anything
-else is the same 404 as a missing id, so ids do not leak.
+ticket types. Who may see which event is decided by `app.organizer.access`.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from app.money import format_amount
 from app.order_views.refund_form import RefundChoice, carry_out
 from app.orders.models import Order, OrderItem
 from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
+from app.organizer import access
 from app.organizer.charts import DayPoint
 from app.payments.cancellation import cancel_order
 from app.payments.finalise import check_now
@@ -53,40 +53,15 @@ CSV_COLUMNS = [
 ]
 
 
-def _event_not_found() -> NotFound:
-    return NotFound("EVENT_NOT_FOUND", _("No such event."))
-
-
-def _order_not_found() -> NotFound:
-    return NotFound("ORDER_NOT_FOUND", _("No such order."))
-
-
-def _visible_events(user) -> Select:
-    query = select(Event)
-    if not user.is_admin:
-        query = query.where(Event.organizer_id == user.id)
-    return query
-
-
-def organizer_events(user) -> list[Event]:
+def organizer_events(user, *roles) -> list[Event]:
+    """The events of the organizations where the user has one of the roles."""
     return list(
         db.session.scalars(
-            _visible_events(user)
+            access.visible_events(user, *roles)
             .order_by(Event.starts_at, Event.id)
             .options(selectinload(Event.ticket_types))
         )
     )
-
-
-def get_event_for(user, event_id: int) -> Event:
-    event = db.session.scalar(
-        _visible_events(user)
-        .where(Event.id == event_id)
-        .options(selectinload(Event.ticket_types))
-    )
-    if event is None:
-        raise _event_not_found()
-    return event
 
 
 def _order_events() -> Select:
@@ -104,23 +79,6 @@ def _event_order_ids(event_id: int) -> Select:
         .join(TicketType, TicketType.id == OrderItem.ticket_type_id)
         .where(TicketType.event_id == event_id)
     )
-
-
-def get_order_for(user, order_id: int) -> tuple[Order, Event]:
-    """An event order of one of the caller's events, with that event."""
-    pairs = _order_events().subquery()
-    query = (
-        select(Order, Event)
-        .join(pairs, pairs.c.order_id == Order.id)
-        .join(Event, Event.id == pairs.c.event_id)
-        .where(Order.id == order_id, Order.kind == "event")
-    )
-    if not user.is_admin:
-        query = query.where(Event.organizer_id == user.id)
-    row = db.session.execute(query.limit(1)).first()
-    if row is None:
-        raise _order_not_found()
-    return row[0], row[1]
 
 
 # --- dashboard numbers ------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Organizer pages: dashboard, event vacancies and sales, orders, order actions.
 
-Only organizers (and admins) get in, and only to their own events; everyone else
-gets the same 404 as a missing id. Actions are POST forms with a CSRF token; their
-results and refusals come back as flash messages on the order page.
+Only members of an organization (and admins) get in, and only to their
+organizations' events, as far as their role allows (`app.organizer.access`);
+everyone else gets the same 404 as a missing id. Actions are POST forms with a
+CSRF token; their results and refusals come back as flash messages on the order
+page.
 """
 
 from __future__ import annotations
@@ -27,25 +29,33 @@ from app.extensions import db
 from app.i18n.labels import label
 from app.order_views.refund_form import parse_refund_form, refund_form_view
 from app.orders.states import OPEN_ORDER_STATUSES
-from app.organizer import services
+from app.organizer import access, services
 from app.organizer.charts import sales_chart
 from app.organizer.forms import ActionForm, OrderFilterForm, RefundForm, ResendForm
+from app.organizer.roles import ORDERS
 from app.services_errors import NotFound, ServiceError
 
 bp = Blueprint("organizer", __name__)
 
 
 def organizer_required(view):
-    """Log in first; then anyone who is not an organizer sees a plain 404."""
+    """Log in first; then anyone who is no organization's member sees a 404."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_organizer:
+        if not access.is_member(current_user):
             raise NotFound("NOT_FOUND", _("We could not find that page."))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+@bp.app_context_processor
+def _nav() -> dict:
+    """The "Organizer" link, for members of an organization (asked only when a
+    page shows the signed-in menu)."""
+    return {"organization_member": lambda: access.is_member(current_user)}
 
 
 def _charts(series: dict, currencies: set[str], title: str) -> list:
@@ -59,7 +69,7 @@ def _charts(series: dict, currencies: set[str], title: str) -> list:
 @bp.get("/")
 @organizer_required
 def dashboard():
-    events = services.organizer_events(current_user)
+    events = services.organizer_events(current_user, ORDERS)
     summaries = services.summarise(events)
     series = services.sales_per_day([e.id for e in events])
     return render_template(
@@ -75,7 +85,7 @@ def dashboard():
 @bp.get("/events/<int:event_id>")
 @organizer_required
 def event(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.require_event_role(current_user, event_id, ORDERS)
     (summary,) = services.summarise([event])
     series = services.sales_per_day([event.id])
     return render_template(
@@ -101,7 +111,7 @@ def _filters() -> OrderFilterForm:
 @bp.get("/events/<int:event_id>/orders")
 @organizer_required
 def orders(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.require_event_role(current_user, event_id, ORDERS)
     form = _filters()
     status, q, page = form.values()
     result = services.list_orders(event, status, q, page)
@@ -127,7 +137,7 @@ def orders(event_id: int):
 @bp.get("/events/<int:event_id>/orders.csv")
 @organizer_required
 def orders_csv(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.require_event_role(current_user, event_id, ORDERS)
     status, q, _page = _filters().values()
     body = services.export_csv(event, status, q)
     suffix = f"-{status}" if status else ""
@@ -146,7 +156,7 @@ def orders_csv(event_id: int):
 @bp.get("/orders/<int:order_id>")
 @organizer_required
 def order(order_id: int):
-    order, event = services.get_order_for(current_user, order_id)
+    order, event = access.require_order_role(current_user, order_id, ORDERS)
     view = services.order_view(order, event)
     return render_template(
         "organizer/order.html",
@@ -163,7 +173,7 @@ def order(order_id: int):
 def _act(order_id: int, form_class, action: Callable, done: Callable[..., str]):
     """Load the order (404 if not the caller's), check the form, run the action,
     commit, and come back to the order page with what happened."""
-    order, _event = services.get_order_for(current_user, order_id)
+    order, _event = access.require_order_role(current_user, order_id, ORDERS)
     form = form_class()
     if not form.validate_on_submit():
         abort(400)

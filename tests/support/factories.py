@@ -17,6 +17,8 @@ from app.catalog.models import (
 )
 from app.db import utcnow
 from app.extensions import db
+from app.organizer.models import Membership
+from app.organizer.organizations import home_organization
 from app.payments.models import PaymentMethod
 from app.promotions.models import Promotion
 
@@ -48,6 +50,16 @@ class Factory:
             **kw,
         )
         db.session.add(user)
+        db.session.commit()
+        return user
+
+    def member(self, event, role: str, **kw) -> User:
+        """A customer account that belongs to the event's organization with
+        `role` (owner, manager, staff, check_in)."""
+        user = self.user(**kw)
+        db.session.add(
+            Membership(organization_id=event.organization_id, user_id=user.id, role=role)
+        )
         db.session.commit()
         return user
 
@@ -98,6 +110,7 @@ class Factory:
         start = utcnow() + dt.timedelta(days=30)
         event = Event(
             organizer_id=organizer.id,
+            organization_id=home_organization(organizer).id,
             slug=f"event-{n}",
             title=f"Event {n}",
             venue="Hall",
