@@ -58,7 +58,9 @@ class Factory:
         `role` (owner, manager, staff, check_in)."""
         user = self.user(**kw)
         db.session.add(
-            Membership(organization_id=event.organization_id, user_id=user.id, role=role)
+            Membership(
+                organization_id=event.organization_id, user_id=user.id, role=role
+            )
         )
         db.session.commit()
         return user
