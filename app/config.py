@@ -98,8 +98,12 @@ def load_config(instance_path: str) -> dict:
         ),
         "OUTBOX_RETENTION_DAYS": _int("OUTBOX_RETENTION_DAYS", 7),
         "OUTBOX_MAINTENANCE_SECONDS": _int("OUTBOX_MAINTENANCE_SECONDS", 60),
-        "OUTBOX_RELAY_GRACE_SECONDS": _int("OUTBOX_RELAY_GRACE_SECONDS", 30),
+        # An event younger than this is left to the after-commit relay.
+        "OUTBOX_RELAY_GRACE_SECONDS": _int("OUTBOX_RELAY_GRACE_SECONDS", 5),
         "WORKER_MAINTENANCE_SECONDS": _int("WORKER_MAINTENANCE_SECONDS", 60),
+        # Each worker's own tick (not a Redis job): relay the outbox, restore
+        # the maintenance schedule; also the longest Redis-outage back-off.
+        "WORKER_TICK_SECONDS": _int("WORKER_TICK_SECONDS", 5),
         "WORKER_TTL_SECONDS": _int("WORKER_TTL_SECONDS", 30),
         "GATEWAY_TIMEOUT_SECONDS": float(
             os.environ.get("GATEWAY_TIMEOUT_SECONDS", "8")

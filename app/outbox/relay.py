@@ -1,7 +1,9 @@
 """The RQ side of the outbox: relay committed events, run them, tidy up.
 
-After a commit, the events it wrote are pushed to RQ (`relay`); the worker's
-maintenance tick re-sends any that Redis never got (`relay_stale`). Each RQ job
+After a commit, the events it wrote are pushed to RQ (`relay`); every worker's
+own tick (`worker_tick`, run by `worker.py` between dequeues every
+`WORKER_TICK_SECONDS`, whatever Redis holds) re-sends any that Redis never got
+(`relay_stale`) and books the `maintenance-tick` job again if Redis lost it. Each RQ job
 runs one event through `run_outbox_event` -> `app.outbox.services.run_event`.
 
 Retries: this is the layer for "the job could not run" (a crash, a database
@@ -151,6 +153,35 @@ def maintenance_tick(reschedule: bool = True) -> dict:
     if reschedule:
         schedule_maintenance()
     return {"relayed": relayed, "removed": removed}
+
+
+@in_app_context
+def worker_tick() -> dict:
+    """The worker's own tick: relay events Redis missed and restore the schedule.
+
+    Unlike `maintenance_tick` this is not a Redis job, so an empty Redis (a
+    restart, a flush) cannot lose it: `worker.py` calls it from its work loop.
+    With Redis still down it relays nothing and changes nothing.
+    """
+    relayed = relay_stale()
+    restored = False
+    try:
+        if not _maintenance_is_live():
+            schedule_maintenance()
+            restored = True
+    except (redis.RedisError, OSError) as exc:
+        log.warning("maintenance tick not restored: %s", exc)
+    return {"relayed": relayed, "maintenance_restored": restored}
+
+
+def _maintenance_is_live() -> bool:
+    try:
+        job = Job.fetch("maintenance-tick", connection=redis_connection())
+    except (redis.RedisError, OSError):
+        raise
+    except Exception:  # noqa: BLE001 - NoSuchJobError or a decode problem
+        return False
+    return job.get_status(refresh=False) in _LIVE
 
 
 def schedule_maintenance() -> None:
