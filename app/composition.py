@@ -43,7 +43,9 @@ from app.mail import context as mail_context
 from app.mail import views as dev_mailbox
 from app.mail.services import handle_send_email
 from app.order_views import api as order_api
+from app.order_views import invoices as order_invoices
 from app.order_views import pages as order_pages
+from app.order_views.invoice_email import receipt_email_context
 from app.orders import fulfilment
 from app.orders.emails import add_order
 from app.organizer import views as organizer_pages
@@ -74,6 +76,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (account_settings.bp, None),
     (cart_pages.bp, None),
     (order_pages.bp, None),
+    (order_invoices.bp, None),
     (payment_pages.bp, None),
     (training_pages.bp, None),
     (event_pages.bp, None),
@@ -92,6 +95,7 @@ APIS: list[tuple[Blueprint, str]] = [
     (cart_api.bp, "/api"),
     (checkout_api.bp, "/api"),
     (order_api.bp, "/api"),
+    (order_invoices.api_bp, "/api"),
     (training_api.bp, "/api"),
     (event_api.bp, "/api"),
     (payment_api.bp, "/api/payments"),
@@ -160,6 +164,7 @@ MAIL_CONTEXT = mail_context.MailContext(
     per_template={
         "tickets": tickets_email_context,
         "enrollment_confirmed": enrollment_email_context,
+        "order_paid": receipt_email_context,
     },
 )
 

@@ -13,9 +13,10 @@ from app.catalog.models import (
 from app.downloads.models import DownloadCounter
 from app.events.models import Ticket, WaitlistEntry
 from app.http.models import IdempotencyKey
+from app.invoicing.models import Invoice, InvoiceCounter
 from app.library.models import ProductAccess
 from app.mail.models import EmailLog
-from app.orders.models import Order, OrderItem
+from app.orders.models import Order, OrderItem, OrderTaxRate
 from app.organizer.models import Invitation, Membership, Organization
 from app.outbox.models import OutboxEvent
 from app.payments.models import (
@@ -27,6 +28,7 @@ from app.payments.models import (
 )
 from app.promotions.models import Promotion, PromotionUsage
 from app.rpc.models import MerchantNotification, NotificationAttempt
+from app.tax.models import TaxConfig
 from app.training.models import Enrollment
 
 __all__ = [
@@ -42,12 +44,15 @@ __all__ = [
     "IdempotencyKey",
     "Invitation",
     "Membership",
+    "Invoice",
+    "InvoiceCounter",
     "MerchantKey",
     "MerchantNotification",
     "NotificationAttempt",
     "Order",
     "OrderItem",
     "Organization",
+    "OrderTaxRate",
     "OutboxEvent",
     "Payment",
     "PaymentEvent",
@@ -57,6 +62,7 @@ __all__ = [
     "Promotion",
     "PromotionUsage",
     "Refund",
+    "TaxConfig",
     "Ticket",
     "TicketType",
     "TrainingCohort",

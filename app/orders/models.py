@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import created_at, currency, intpk, money, updated_at
@@ -61,11 +61,22 @@ class Order(db.Model):
     # The buyer's language and zone at checkout: emails about the order use them.
     locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Who issues the invoice (`app.tax.sellers`) and the tax computed once,
+    # when the order was made: `total` is what the buyer pays, tax included.
+    seller: Mapped[str] = mapped_column(String(40), default="shop", server_default="shop")
+    tax_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    prices_include_tax: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A business buyer's name and registration number for its invoice.
+    buyer_company: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    buyer_tax_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id"
+    )
+    tax_rates: Mapped[list[OrderTaxRate]] = relationship(
+        back_populates="order", order_by="OrderTaxRate.rate"
     )
     # `order.payments` (its attempts, oldest first) is declared by
     # `app.payments.models.Payment.order`: orders know nothing of payments.
@@ -93,8 +104,33 @@ class OrderItem(db.Model):
     # is what the buyer still has.
     refunded_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    # This line's share of the order's tax (basis points; the taxable value
+    # and tax after its share of the discount).
+    tax_rate: Mapped[int] = mapped_column(default=0, server_default="0")
+    net_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
     order: Mapped[Order] = relationship(back_populates="items")
 
     @property
     def kept_quantity(self) -> int:
         return self.quantity - self.refunded_quantity
+
+
+class OrderTaxRate(db.Model):
+    """The order's totals at one tax rate, as its invoice shows them."""
+
+    __tablename__ = "order_tax_rates"
+    __table_args__ = (UniqueConstraint("order_id", "rate"),)
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    rate: Mapped[int]  # basis points
+    net: Mapped[money]
+    tax: Mapped[money]
+
+    order: Mapped[Order] = relationship(back_populates="tax_rates")
+
+    @property
+    def gross(self) -> int:
+        return self.net + self.tax

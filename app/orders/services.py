@@ -16,10 +16,12 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.preferences import order_preferences
-from app.orders.models import Order, OrderItem
+from app.orders.models import Order, OrderItem, OrderTaxRate
 from app.orders.states import OrderStatus
 from app.outbox.services import emit
 from app.services_errors import NotFound
+from app.tax.orders import order_tax
+from app.tax.sellers import SHOP
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def create_order(
     return_url: str | None = None,
     timeout_minutes: int | None = None,
     expires_at: dt.datetime | None = None,
+    seller: str = SHOP,
     **extra,
 ) -> Order:
     """Create an order with price snapshots and book its auto-cancel.
@@ -59,9 +62,19 @@ def create_order(
     It lapses at `expires_at` (the payment method's deadline, see
     `app.payments.deadlines`), else after `timeout_minutes`, else after
     `ORDER_TIMEOUT_MINUTES`.
+
+    The seller's tax is computed here, once: per line and per rate. With
+    tax-exclusive prices the tax is added to the total.
     """
     subtotal = sum(i.unit_price * i.quantity for i in items)
     discount = min(discount, subtotal)
+    taxed = order_tax(
+        seller,
+        [i.product_type for i in items],
+        [i.unit_price * i.quantity for i in items],
+        discount,
+    )
+    tax = taxed.result
     minutes = timeout_minutes or current_app.config["ORDER_TIMEOUT_MINUTES"]
     order = Order(
         public_id=new_public_id(),
@@ -71,8 +84,11 @@ def create_order(
         status=OrderStatus.PAYMENT_PENDING,
         subtotal=subtotal,
         discount=discount,
-        total=subtotal - discount,
+        total=tax.gross,
         currency=currency,
+        seller=seller,
+        tax_total=tax.tax,
+        prices_include_tax=taxed.inclusive,
         customer_name=customer_name,
         customer_email=customer_email,
         customer_phone=customer_phone,
@@ -93,8 +109,16 @@ def create_order(
                 quantity=item.quantity,
                 line_total=item.unit_price * item.quantity,
                 attendees=list(item.attendees),
+                tax_rate=line.rate,
+                net_amount=line.net,
+                tax_amount=line.tax,
             )
-            for item in items
+            for item, line in zip(items, tax.lines)
+        ],
+        tax_rates=[
+            OrderTaxRate(rate=r.rate, net=r.net, tax=r.tax)
+            for r in tax.rates
+            if taxed.registered
         ],
         **extra,
     )

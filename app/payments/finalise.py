@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.extensions import db
+from app.invoicing.services import issue_invoice
 from app.mail.services import queue_email
 from app.orders import fulfilment
 from app.orders.models import Order
@@ -160,6 +161,8 @@ def _capture(payment: Payment, order: Order, truth: gw.GatewayResult) -> str:
         _flag_refund(order, "paid after the goods were released and sold out")
     if order.promotion_id and order.discount > 0:
         record_usage(order)
+    # Numbered in this transaction: the number and the payment commit together.
+    issue_invoice(order)
     if order.customer_email:
         queue_email(
             f"receipt-order-{order.id}",

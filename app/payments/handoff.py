@@ -98,6 +98,7 @@ def initiate_payment(
         expires_at=order.expires_at,
         locale=order.locale,
         payment_methods=tuple(payment_methods),
+        tax_amount=order.tax_total,
     )
     try:
         handoff = get_gateway(method.backend).create_handoff(request)

@@ -24,6 +24,7 @@ from sqlalchemy import func
 from app.conditional import guarded_update
 from app.db import utcnow
 from app.extensions import db
+from app.invoicing.services import issue_credit_note
 from app.mail.services import queue_email
 from app.money import format_amount
 from app.orders import fulfilment
@@ -155,6 +156,7 @@ def complete_refund(
     lines = {line["item_id"]: line["quantity"] for line in refund.lines or []}
     if lines:
         fulfilment.refunded(order, lines)
+    issue_credit_note(order, refund.id, lines, refund.amount)
     db.session.refresh(order)
     if is_paid(order.status) and not captured_payments(order):
         order_transition(order.id, "refund", needs_refund=False, refund_by=None)

@@ -39,6 +39,7 @@ from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
 from app.payments.states import is_settled
 from app.rpc.requests import CreateOrderRequest, Violations, gateway_methods
+from app.tax.sellers import merchant_seller
 from app.services_errors import GatewayUnavailable, NotFound, ServiceError
 
 RPC_METHOD = "paysession"  # the PaymentMethod code every RPC order is paid with
@@ -96,6 +97,7 @@ def create_service_order(merchant: MerchantKey, req: CreateOrderRequest) -> dict
         customer_phone=req.customer_phone,
         timeout_minutes=timeout,
         merchant_key_id=merchant.id,
+        seller=merchant_seller(merchant.id),
         notify_url=req.notify_url,
         allowed_methods=req.payment_methods,
         merchant_customer_id=req.customer_id,

@@ -87,6 +87,9 @@ class PaymentRequest:
     # Limit the gateway's page to these methods, in the gateway's own codes
     # (e.g. "cc", "upi"); empty means every method the gateway offers.
     payment_methods: tuple[str, ...] = ()
+    # The tax held in `amount` (minor units): gateways that show tax apart
+    # (eSewa's `tax_amount`) split it out; the rest charge `amount` as it is.
+    tax_amount: int = 0
 
 
 @dataclass(frozen=True)

@@ -199,12 +199,15 @@ class EsewaGateway:
 
     def create_handoff(self, request: PaymentRequest) -> Handoff:
         uuid = f"{request.payment_id}-{int(time.time() * 1000)}"
-        amount = format_amount(request.amount, request.currency)
+        total = format_amount(request.amount, request.currency)
         zero = format_amount(0, request.currency)
+        # The order's VAT rides in `tax_amount`; `amount` is the taxable value,
+        # so `total_amount` = amount + tax_amount exactly (charges are 0).
+        tax = min(max(request.tax_amount, 0), request.amount)
         payload = {
-            "amount": amount,
-            "tax_amount": zero,
-            "total_amount": amount,
+            "amount": format_amount(request.amount - tax, request.currency),
+            "tax_amount": format_amount(tax, request.currency),
+            "total_amount": total,
             "transaction_uuid": uuid,
             "product_code": self.product_code,
             "product_service_charge": zero,

@@ -1,0 +1,1 @@
+"""Tax: who sells (seller keys), how each seller is taxed, and the arithmetic."""

@@ -1,0 +1,30 @@
+"""Seller keys: who issues the invoice for an order.
+
+"shop" sells the catalog; "organizer:<user id>" sells an event's tickets (until
+organizations own events: then "organization:<id>"); "merchant:<id>" is an API
+merchant's own payment, for which the shop issues nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.tax.models import TaxConfig
+
+SHOP = "shop"
+
+
+def organizer_seller(user_id: int) -> str:
+    return f"organizer:{user_id}"
+
+
+def merchant_seller(merchant_id: int) -> str:
+    return f"merchant:{merchant_id}"
+
+
+def issues_invoices(seller: str) -> bool:
+    return not seller.startswith("merchant:")
+
+
+def config_for(seller: str) -> TaxConfig | None:
+    return db.session.scalar(select(TaxConfig).where(TaxConfig.seller == seller))
