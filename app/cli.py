@@ -27,6 +27,8 @@ from app.organizer.organizations import home_organization
 from app.outbox.relay import maintenance_tick
 from app.payments.models import PaymentMethod
 from app.promotions.models import Promotion
+from app.services_errors import ServiceError
+from app.tax.services import save_config
 
 TOKYO = "Asia/Tokyo"
 KATHMANDU = "Asia/Kathmandu"  # UTC+05:45
@@ -339,6 +341,33 @@ def register_commands(app: Flask) -> None:
             click.echo(f"Revoked merchant key #{key_id}.")
         else:
             raise click.ClickException(f"No active merchant key #{key_id}.")
+
+    @app.cli.command("tax-config")
+    @click.option("--seller", default="shop", help='"shop" or "organizer:<user id>"')
+    @click.option("--country", type=click.Choice(["NP", "JP"]), required=True)
+    @click.option("--registered/--unregistered", default=True)
+    @click.option("--name", "legal_name", default="")
+    @click.option("--address", default="")
+    @click.option("--number", "registration_number", default="")
+    @click.option("--inclusive/--exclusive", "prices_include_tax", default=True)
+    @click.option("--reduced", multiple=True, help="product kind at Japan's 8 %")
+    @click.option("--fiscal-start-month", type=int, default=1)
+    def tax_config(seller: str, reduced: tuple[str, ...], **fields):
+        """Set a seller's tax (e.g. the demo shop: --country NP --number 123456789)."""
+        try:
+            config = save_config(
+                seller,
+                rates={kind: 800 for kind in reduced},
+                fiscal_year_start_month=fields.pop("fiscal_start_month"),
+                **fields,
+            )
+        except ServiceError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        db.session.commit()
+        click.echo(
+            f"{seller}: {config.country}, registered={config.registered}, "
+            f"{config.standard_rate / 100:g} %, inclusive={config.prices_include_tax}"
+        )
 
     @app.cli.command("maintenance")
     def maintenance():

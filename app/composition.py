@@ -48,6 +48,7 @@ from app.order_views import pages as order_pages
 from app.order_views.invoice_email import receipt_email_context
 from app.orders import fulfilment
 from app.orders.emails import add_order
+from app.organizer import invoices as organizer_invoices
 from app.organizer import views as organizer_pages
 from app.outbox import relay as outbox_relay
 from app.outbox import topics
@@ -81,6 +82,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (training_pages.bp, None),
     (event_pages.bp, None),
     (organizer_pages.bp, "/organizer"),
+    (organizer_invoices.bp, "/organizer"),
     (dev_mailbox.bp, None),
     (admin_pages.bp, None),
     (booklet_pages.bp, None),

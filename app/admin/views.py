@@ -32,6 +32,7 @@ from app.admin.catalog_views import (
     TicketTypeView,
 )
 from app.admin.home import HomeView
+from app.admin.invoice_views import InvoicesView, ShopTaxView
 from app.admin.models import AuditLog
 from app.admin.money_views import (
     BankTransfersView,
@@ -152,6 +153,22 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(RefundsView(name=_l("Refunds"), category=sales, endpoint="refunds"))
+    admin.add_view(
+        InvoicesView(
+            name=_l("Invoices"),
+            category=sales,
+            endpoint="invoices_admin",
+            url="/admin/invoices",
+        )
+    )
+    admin.add_view(
+        ShopTaxView(
+            name=_l("Tax settings"),
+            category=sales,
+            endpoint="shop_tax",
+            url="/admin/tax",
+        )
+    )
     admin.add_view(
         PaymentMethodView(
             PaymentMethod,

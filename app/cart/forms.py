@@ -9,3 +9,11 @@ class CheckoutForm(Form):
     method = RadioField(_l("Payment method"), validators=[DataRequired()], choices=[])
     promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
     form_token = HiddenField(validators=[DataRequired()])
+    company_name = StringField(
+        _l("Company name (for a business invoice)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    registration_number = StringField(
+        _l("Company registration number (PAN/VAT or T + 13 digits)"),
+        validators=[Optional(), Length(max=20)],
+    )

@@ -20,6 +20,9 @@ from app.catalog.models import Product
 from app.library.services import active_accesses
 from app.promotions.services import PricedLine, apply_promotion
 from app.services_errors import Conflict, ServiceError
+from app.tax.compute import RateTotal
+from app.tax.orders import order_tax
+from app.tax.sellers import SHOP
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,15 @@ class Quote:
     discount: int
     promo_code: str | None
     promo_error: str | None
+    # The shop's tax on these lines, as checkout will compute it.
+    tax: int = 0
+    tax_inclusive: bool = True
+    tax_rates: tuple[RateTotal, ...] = ()
 
     @property
     def total(self) -> int:
-        return self.subtotal - self.discount
+        added = 0 if self.tax_inclusive else self.tax
+        return self.subtotal - self.discount + added
 
 
 def lines_for(products: list[Product], user_id: int | None) -> list[Line]:
@@ -82,7 +90,20 @@ def quote(
             )
         except ServiceError as exc:
             error = str(exc.message)
-    return Quote(lines, currency, subtotal, discount, code, error)
+    taxed = order_tax(
+        SHOP, [p.type for p in products], [p.price for p in products], discount
+    )
+    return Quote(
+        lines,
+        currency,
+        subtotal,
+        discount,
+        code,
+        error,
+        tax=taxed.result.tax,
+        tax_inclusive=taxed.inclusive,
+        tax_rates=tuple(taxed.result.rates) if taxed.registered else (),
+    )
 
 
 def priced(products: list[Product]) -> list[PricedLine]:

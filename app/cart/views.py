@@ -169,6 +169,8 @@ def checkout():
             None,
             form.promo_code.data or None,
             extend=_extend_choice(),
+            company=form.company_name.data or "",
+            tax_number=form.registration_number.data or "",
         )
     except ServiceError as exc:
         db.session.rollback()

@@ -21,10 +21,19 @@ def _checkout(mobile: bool):
     promo = field(body, "promoCode", str, required=False)
     payment_type = field(body, "paymentType", str, required=False)
     extend = field(body, "extendAccess", bool, required=False, default=False)
+    company = field(body, "companyName", str, required=False, default="")
+    tax_number = field(body, "registrationNumber", str, required=False, default="")
 
     def work() -> dict:
         order, payment = checkout_cart(
-            user, gateway, return_url, promo, payment_type, extend=bool(extend)
+            user,
+            gateway,
+            return_url,
+            promo,
+            payment_type,
+            extend=bool(extend),
+            company=company,
+            tax_number=tax_number,
         )
         return checkout_response(order, payment, mobile)
 

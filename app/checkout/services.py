@@ -10,6 +10,7 @@ from app.accounts.models import User
 from app.cart.pricing import check_ownership, lines_for
 from app.cart.services import get_cart
 from app.catalog.models import CART_TYPES
+from app.invoicing.services import set_business_details
 from app.money import format_amount
 from app.orders.models import Order
 from app.orders.services import LineItem, create_order
@@ -39,6 +40,8 @@ def checkout_cart(
     promo_code: str | None = None,
     payment_type: str | None = None,
     extend: Collection[int] | bool = False,
+    company: str = "",
+    tax_number: str = "",
 ) -> tuple[Order, Payment]:
     """Create a cart order and its first payment attempt (nothing on failure).
 
@@ -100,6 +103,8 @@ def checkout_cart(
         return_url=return_url,
         expires_at=payment_deadline(method, currency),
     )
+    if company or tax_number:
+        set_business_details(order, company, tax_number)
     payment = initiate_payment(order, method)
     return order, payment
 
@@ -120,6 +125,8 @@ def order_totals(order: Order) -> dict:
         ],
         "subtotal": format_amount(order.subtotal, order.currency),
         "discount": format_amount(order.discount, order.currency),
+        "tax": format_amount(order.tax_total, order.currency),
+        "pricesIncludeTax": order.prices_include_tax,
         "total": format_amount(order.total, order.currency),
         "currency": order.currency,
     }

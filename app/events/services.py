@@ -34,8 +34,8 @@ from app.payments.gateways.registry import get_gateway
 from app.payments.handoff import initiate_payment
 from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.payments.states import ACCEPTED_PAYMENT_STATUSES
-from app.tax.sellers import organizer_seller
 from app.services_errors import Conflict, NotFound, ServiceError
+from app.tax.sellers import organizer_seller
 
 MAX_PER_TYPE = 10
 # The API's `paymentType` -> the payment method code behind it.

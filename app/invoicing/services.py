@@ -51,14 +51,22 @@ def current_invoice(order_id: int) -> Invoice | None:
     )
 
 
+def documents_of(order_id: int) -> list[Invoice]:
+    """Every document of an order, oldest first (invoices, corrections, credit
+    notes)."""
+    return list(
+        db.session.scalars(
+            select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)
+        )
+    )
+
+
 def _seller_name(seller: str) -> str:
     if seller == SHOP:
         return SHOP_NAME
     kind, _sep, ident = seller.partition(":")
     if kind == "organizer" and ident.isdigit():
-        name = db.session.scalar(
-            select(_users.c.name).where(_users.c.id == int(ident))
-        )
+        name = db.session.scalar(select(_users.c.name).where(_users.c.id == int(ident)))
         return name or ""
     return ""
 

@@ -76,7 +76,7 @@ def credit_lines(
     quantities = [lines.get(i.id, i.quantity) if lines else i.quantity for i in items]
     weights = [
         (i.net_amount + i.tax_amount) * q // max(i.quantity, 1)
-        for i, q in zip(items, quantities)
+        for i, q in zip(items, quantities, strict=False)
     ]
     grosses = share(amount, weights)
     taxes = [0] * len(items)
@@ -84,7 +84,9 @@ def credit_lines(
         indexes = [n for n, i in enumerate(items) if i.tax_rate == rate]
         base = sum(grosses[n] for n in indexes)
         tax = tax_for(base, rate, True, rounding)
-        for n, part in zip(indexes, share(tax, [grosses[n] for n in indexes])):
+        for n, part in zip(
+            indexes, share(tax, [grosses[n] for n in indexes]), strict=False
+        ):
             taxes[n] = part
     return [
         {
@@ -96,5 +98,7 @@ def credit_lines(
             "rate": item.tax_rate,
             "gross": gross,
         }
-        for item, quantity, gross, tax in zip(items, quantities, grosses, taxes)
+        for item, quantity, gross, tax in zip(
+            items, quantities, grosses, taxes, strict=False
+        )
     ]

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.extensions import db
+from app.invoicing.services import documents_of
 from app.library.services import library_for
 from app.order_views.timeline import customer_timeline
 from app.orders.models import Order
@@ -45,6 +46,7 @@ def order_page(public_id: str):
         key=order.order_key,
         methods=pay_methods,
         timeline=customer_timeline(order),
+        documents=documents_of(order.id),
     )
 
 

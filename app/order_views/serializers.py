@@ -40,6 +40,8 @@ def order_dict(order: Order) -> dict:
         "currency": order.currency,
         "subtotal": format_amount(order.subtotal, order.currency),
         "discount": format_amount(order.discount, order.currency),
+        "tax": format_amount(order.tax_total, order.currency),
+        "pricesIncludeTax": order.prices_include_tax,
         "total": format_amount(order.total, order.currency),
         "expiresAt": _iso(order.expires_at),
         "paidAt": _iso(order.paid_at),

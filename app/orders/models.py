@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import created_at, currency, intpk, money, updated_at
@@ -63,12 +71,20 @@ class Order(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # Who issues the invoice (`app.tax.sellers`) and the tax computed once,
     # when the order was made: `total` is what the buyer pays, tax included.
-    seller: Mapped[str] = mapped_column(String(40), default="shop", server_default="shop")
+    seller: Mapped[str] = mapped_column(
+        String(40), default="shop", server_default="shop"
+    )
     tax_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    prices_include_tax: Mapped[bool] = mapped_column(default=True, server_default=true())
+    prices_include_tax: Mapped[bool] = mapped_column(
+        default=True, server_default=true()
+    )
     # A business buyer's name and registration number for its invoice.
-    buyer_company: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    buyer_tax_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    buyer_company: Mapped[str] = mapped_column(
+        String(200), default="", server_default=""
+    )
+    buyer_tax_number: Mapped[str] = mapped_column(
+        String(20), default="", server_default=""
+    )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -113,7 +113,7 @@ def create_order(
                 net_amount=line.net,
                 tax_amount=line.tax,
             )
-            for item, line in zip(items, tax.lines)
+            for item, line in zip(items, tax.lines, strict=False)
         ],
         tax_rates=[
             OrderTaxRate(rate=r.rate, net=r.net, tax=r.tax)

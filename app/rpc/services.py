@@ -39,8 +39,8 @@ from app.payments.handoff import initiate_payment
 from app.payments.models import Payment
 from app.payments.states import is_settled
 from app.rpc.requests import CreateOrderRequest, Violations, gateway_methods
-from app.tax.sellers import merchant_seller
 from app.services_errors import GatewayUnavailable, NotFound, ServiceError
+from app.tax.sellers import merchant_seller
 
 RPC_METHOD = "paysession"  # the PaymentMethod code every RPC order is paid with
 ORDER_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -94,7 +94,9 @@ def compute(
         indexes = by_rate[rate]
         base = sum(amounts[i] for i in indexes)
         tax = tax_for(base, rate, inclusive, rounding)
-        for i, part in zip(indexes, share(tax, [amounts[i] for i in indexes])):
+        for i, part in zip(
+            indexes, share(tax, [amounts[i] for i in indexes]), strict=False
+        ):
             line_tax[i] = part
         totals.append(RateTotal(rate, base - tax if inclusive else base, tax))
     lines = [
@@ -104,6 +106,6 @@ def compute(
             tax=tax,
             rate=rate,
         )
-        for amount, tax, rate in zip(amounts, line_tax, rates)
+        for amount, tax, rate in zip(amounts, line_tax, rates, strict=False)
     ]
     return TaxResult(lines, totals)

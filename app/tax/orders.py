@@ -22,7 +22,7 @@ def order_tax(
     config = config_for(seller)
     amounts = [
         total - part
-        for total, part in zip(line_totals, share(discount, line_totals))
+        for total, part in zip(line_totals, share(discount, line_totals), strict=False)
     ]
     if config is None or not config.registered:
         return OrderTax(compute(amounts, [0] * len(amounts), True), True, False)

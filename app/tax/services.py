@@ -79,7 +79,9 @@ def save_config(
     config.standard_rate = DEFAULT_RATE[country]
     config.rates = chosen
     config.rounding = rounding
-    config.fiscal_year_start_month = 1 if country == "NP" else int(fiscal_year_start_month)
+    config.fiscal_year_start_month = (
+        1 if country == "NP" else int(fiscal_year_start_month)
+    )
     config.invoice_prefix = prefix
     db.session.add(config)
     db.session.flush()

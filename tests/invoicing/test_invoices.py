@@ -6,11 +6,11 @@ from __future__ import annotations
 import requests
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.invoicing.models import Invoice
 from app.orders.models import Order
 from app.payments.models import Payment
 from app.tax.fiscal import fiscal_year, local_date
-from app.db import utcnow
 from tests.support import esewa
 from tests.support.cart import fill_cart
 from tests.support.concurrency import run_threads
@@ -47,7 +47,9 @@ def test_two_paid_orders_get_consecutive_numbers_and_pdfs(
     second = buy(shop, live_url, jobs, db, shop.book)
     (a,) = invoices_of(db, first.id)
     (b,) = invoices_of(db, second.id)
-    assert a.fiscal_year == b.fiscal_year == fiscal_year("NP", local_date("NP", utcnow()))
+    assert (
+        a.fiscal_year == b.fiscal_year == fiscal_year("NP", local_date("NP", utcnow()))
+    )
     assert (a.number, b.number) == (1, 2)
     assert b.display_number == f"INV-{b.fiscal_year}-000002"
     for order in (first, second):
@@ -87,9 +89,7 @@ def test_unpaid_order_has_no_invoice(shop, db):
     assert resp.get_json()["error"]["code"] == "INVOICE_NOT_FOUND"
 
 
-def test_fifty_orders_finalised_at_once_get_fifty_consecutive_numbers(
-    app, db, factory
-):
+def test_fifty_orders_finalised_at_once_get_fifty_consecutive_numbers(app, db, factory):
     """Real concurrency: 50 workers confirm 50 payments at the same instant
     through the one finalisation path; each paying transaction takes its
     number from the locked counter row."""
@@ -106,7 +106,9 @@ def test_fifty_orders_finalised_at_once_get_fifty_consecutive_numbers(
             kind="service",
             user_id=None,
             currency="NPR",
-            items=[LineItem(title=f"Item {n}", product_type="service", unit_price=1000)],
+            items=[
+                LineItem(title=f"Item {n}", product_type="service", unit_price=1000)
+            ],
         )
         payment = Payment(
             order_id=order.id,
