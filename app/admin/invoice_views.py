@@ -33,7 +33,7 @@ class InvoicesView(OperationView):
             end=request.args.get("to", ""),
         )
 
-    @expose("/<int:invoice_id>.pdf")
+    @expose("/<int:invoice_id>/pdf")
     def pdf(self, invoice_id: int):
         invoice = reports.get_document(invoice_id, None)
         if invoice is None:

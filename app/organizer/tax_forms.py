@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from app.tax.models import TaxConfig
@@ -35,7 +36,10 @@ class CheckboxList(SelectMultipleField):
 class TaxSettingsForm(FlaskForm):
     country = SelectField(
         _l("Tax system"),
-        choices=[("NP", _l("Nepal (VAT)")), ("JP", _l("Japan (consumption tax)"))],
+        choices=[
+            SelectChoice("NP", _l("Nepal (VAT)")),
+            SelectChoice("JP", _l("Japan (consumption tax)")),
+        ],
     )
     registered = BooleanField(_l("Registered for tax (VAT / qualified invoice issuer)"))
     legal_name = StringField(_l("Registered name"))
@@ -46,14 +50,14 @@ class TaxSettingsForm(FlaskForm):
     prices_include_tax = BooleanField(_l("Prices include tax"))
     reduced_kinds = CheckboxList(
         _l("Sold at Japan's reduced rate (8 %)"),
-        choices=[(kind, KIND_LABELS[kind]) for kind in PRODUCT_KINDS],
+        choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in PRODUCT_KINDS],
     )
     rounding = SelectField(
         _l("Rounding of tax (once per invoice and rate)"),
         choices=[
-            ("", _l("As the system usually does")),
-            ("half_up", _l("Half up")),
-            ("floor", _l("Down")),
+            SelectChoice("", _l("As the system usually does")),
+            SelectChoice("half_up", _l("Half up")),
+            SelectChoice("floor", _l("Down")),
         ],
     )
     fiscal_year_start_month = IntegerField(
