@@ -36,7 +36,9 @@ def document_html(invoice: Invoice) -> str:
     """The document in its own language; Nepal's dates also in Bikram Sambat."""
     country = invoice.data.get("seller", {}).get("country", "")
     day = local_date(country, invoice.issued_at)
-    bs_date = bikram_sambat(day) if country == "NP" and invoice.locale != "ne" else None
+    bs = bikram_sambat(day) if country == "NP" and invoice.locale != "ne" else None
+    # Nepali tax invoices show the Bikram Sambat date beside the Gregorian one.
+    bs_date = f"(वि.सं. {bs})" if bs else None
     with rendering_for(invoice.locale, invoice.data.get("timezone")):
         return render_template(
             "invoices/document.html",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from app.i18n.forms import Form
 from app.tax.models import TaxConfig
 from app.tax.services import PRODUCT_KINDS, save_config
 
@@ -33,7 +33,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class TaxSettingsForm(FlaskForm):
+class TaxSettingsForm(Form):
     country = SelectField(
         _l("Tax system"),
         choices=[

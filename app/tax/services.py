@@ -21,10 +21,6 @@ ROUNDINGS = ("half_up", "floor")
 PRODUCT_KINDS = ("course", "digital_book", "training", "booklet", "ticket")
 
 
-def _invalid(field: str, message: str) -> ServiceError:
-    return ServiceError("VALIDATION_ERROR", message, 422, {field: "invalid"})
-
-
 def save_config(
     seller: str,
     *,
@@ -43,7 +39,9 @@ def save_config(
     before keep the tax they were made with."""
     country = (country or "").upper()
     if country not in COUNTRIES:
-        raise _invalid("country", _("Choose Nepal or Japan."))
+        raise ServiceError(
+            "VALIDATION_ERROR", _("Choose Nepal or Japan."), 422, {"country": "invalid"}
+        )
     number = registration.normalise(country, registration_number)
     if registered and not registration.is_valid(country, number):
         if country == "JP":
@@ -53,21 +51,46 @@ def save_config(
             )
         else:
             message = _("A PAN/VAT number has 9 digits.")
-        raise _invalid("registration_number", message)
+        raise ServiceError(
+            "VALIDATION_ERROR", message, 422, {"registration_number": "invalid"}
+        )
     if registered and not legal_name.strip():
-        raise _invalid("legal_name", _("Enter the registered name of the seller."))
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            _("Enter the registered name of the seller."),
+            422,
+            {"legal_name": "invalid"},
+        )
     chosen = {k: int(v) for k, v in (rates or {}).items() if k in PRODUCT_KINDS}
     if any(v not in ALLOWED_RATES[country] for v in chosen.values()):
-        raise _invalid("rates", _("That tax rate does not exist in this country."))
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            _("That tax rate does not exist in this country."),
+            422,
+            {"rates": "invalid"},
+        )
     rounding = rounding or DEFAULT_ROUNDING[country]
     if rounding not in ROUNDINGS:
-        raise _invalid("rounding", _("Choose how tax is rounded."))
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            _("Choose how tax is rounded."),
+            422,
+            {"rounding": "invalid"},
+        )
     if not 1 <= int(fiscal_year_start_month) <= 12:
-        raise _invalid("fiscal_year_start_month", _("Choose a month."))
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            _("Choose a month."),
+            422,
+            {"fiscal_year_start_month": "invalid"},
+        )
     prefix = (invoice_prefix or "INV").strip().upper()
     if not prefix.isalnum() or len(prefix) > 12:
-        raise _invalid(
-            "invoice_prefix", _("The invoice prefix is up to 12 letters or digits.")
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            _("The invoice prefix is up to 12 letters or digits."),
+            422,
+            {"invoice_prefix": "invalid"},
         )
     config = config_for(seller) or TaxConfig(seller=seller)
     config.country = country
