@@ -59,6 +59,7 @@ class TaxSettingsForm(Form):
             SelectChoice("half_up", _l("Half up")),
             SelectChoice("floor", _l("Down")),
         ],
+        default="",
     )
     fiscal_year_start_month = IntegerField(
         _l("Japan: month the fiscal year starts"),
