@@ -35,7 +35,7 @@ from app.payments.handoff import initiate_payment
 from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.payments.states import ACCEPTED_PAYMENT_STATUSES
 from app.services_errors import Conflict, NotFound, ServiceError
-from app.tax.sellers import organizer_seller
+from app.tax.sellers import organization_seller
 
 MAX_PER_TYPE = 10
 # The API's `paymentType` -> the payment method code behind it.
@@ -328,7 +328,7 @@ def checkout_event(
         return_url=return_url,
         tags={"event_id": event.id},
         expires_at=payment_deadline(method, event.currency),
-        seller=organizer_seller(event.organizer_id),
+        seller=organization_seller(event.organization_id),
     )
     if web:
         # The browser comes back to the event's own landing, which knows what

@@ -34,7 +34,7 @@ from app.tax.sellers import SHOP, config_for, issues_invoices
 
 SHOP_NAME = "Storefront"
 CREDIT_PREFIX = "CN"
-_users = table("users", column("id"), column("name"))
+_organizations = table("organizations", column("id"), column("name"))
 
 
 def current_invoice(order_id: int) -> Invoice | None:
@@ -65,8 +65,11 @@ def _seller_name(seller: str) -> str:
     if seller == SHOP:
         return SHOP_NAME
     kind, _sep, ident = seller.partition(":")
-    if kind == "organizer" and ident.isdigit():
-        name = db.session.scalar(select(_users.c.name).where(_users.c.id == int(ident)))
+    if kind == "organization" and ident.isdigit():
+        organizations = _organizations.c
+        name = db.session.scalar(
+            select(organizations.name).where(organizations.id == int(ident))
+        )
         return name or ""
     return ""
 

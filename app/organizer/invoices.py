@@ -1,4 +1,6 @@
-"""An organizer's invoices (its own events' documents only) and tax settings."""
+"""An organization's invoices (its own events' documents only) and its tax
+settings. A member of several organizations picks one with `?org=<id>`;
+strangers get the same 404 as for a missing organization."""
 
 from __future__ import annotations
 
@@ -13,20 +15,43 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.extensions import db
 from app.invoicing import reports
 from app.invoicing.pdf import document_pdf, file_name
+from app.organizer import access
+from app.organizer.models import Organization
+from app.organizer.roles import ORDERS, PAYOUTS
 from app.organizer.tax_forms import form_for, save_form
 from app.organizer.views import organizer_required
 from app.services_errors import NotFound, ServiceError
-from app.tax.sellers import config_for, organizer_seller
+from app.tax.sellers import config_for, organization_seller
 
 bp = Blueprint("organizer_invoices", __name__)
 
 
-def _seller() -> str:
-    return organizer_seller(current_user.id)
+def _organizations(roles) -> list[Organization]:
+    ids = access.organization_ids(current_user, *roles)
+    query = select(Organization).order_by(Organization.id)
+    if ids is not None:
+        query = query.where(Organization.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def _chosen(roles) -> tuple[Organization, list[Organization]]:
+    """The organization asked for (or the first), among those the caller may
+    act on with `roles`."""
+    organizations = _organizations(roles)
+    wanted = request.args.get("org", type=int)
+    for organization in organizations:
+        if wanted is None or organization.id == wanted:
+            return organization, organizations
+    raise NotFound("ORGANIZATION_NOT_FOUND", _("No such organization."))
+
+
+def _seller(roles=ORDERS) -> str:
+    return organization_seller(_chosen(roles)[0].id)
 
 
 def _period():
@@ -38,9 +63,12 @@ def _period():
 def index():
     start, end = _period()
     query = request.args.get("q", "")
-    invoices = reports.find(_seller(), query, start, end)
+    organization, organizations = _chosen(ORDERS)
+    invoices = reports.find(organization_seller(organization.id), query, start, end)
     return render_template(
         "organizer/invoices.html",
+        organization=organization,
+        organizations=organizations,
         invoices=invoices,
         query=query,
         start=request.args.get("from", ""),
@@ -51,7 +79,10 @@ def index():
 @bp.get("/invoices/<int:invoice_id>.pdf")
 @organizer_required
 def pdf(invoice_id: int):
-    invoice = reports.get_document(invoice_id, _seller())
+    invoice = reports.get_document(invoice_id, None)
+    allowed = {organization_seller(o.id) for o in _organizations(ORDERS)}
+    if invoice is not None and invoice.seller not in allowed:
+        invoice = None
     if invoice is None:
         raise NotFound("INVOICE_NOT_FOUND", _("No such invoice."))
     return Response(
@@ -88,15 +119,22 @@ def tax_csv():
 @bp.route("/tax", methods=("GET", "POST"))
 @organizer_required
 def tax_settings():
-    form = form_for(config_for(_seller()))
+    organization, organizations = _chosen(PAYOUTS)
+    seller = organization_seller(organization.id)
+    form = form_for(config_for(seller))
     if form.validate_on_submit():
         try:
-            save_form(_seller(), form)
+            save_form(seller, form)
         except ServiceError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
         else:
             db.session.commit()
             flash(_("Tax settings saved. New orders use them."), "success")
-            return redirect(url_for(".tax_settings"))
-    return render_template("organizer/tax.html", form=form)
+            return redirect(url_for(".tax_settings", org=organization.id))
+    return render_template(
+        "organizer/tax.html",
+        form=form,
+        organization=organization,
+        organizations=organizations,
+    )

@@ -1,4 +1,4 @@
-"""One tax configuration per seller (the shop, an organizer, later an organization)."""
+"""One tax configuration per seller (the shop, each organization)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.extensions import db
 class TaxConfig(db.Model):
     """How one seller charges tax and numbers its invoices.
 
-    `seller` is a seller key (`app.tax.sellers`): "shop", "organizer:<user id>".
+    `seller` is a seller key (`app.tax.sellers`): "shop", "organization:<id>".
     No row, or `registered` False, means the seller charges no tax (the prices
     are what is paid, eSewa's `tax_amount` stays "0.00")."""
 

@@ -1,8 +1,8 @@
 """Seller keys: who issues the invoice for an order.
 
-"shop" sells the catalog; "organizer:<user id>" sells an event's tickets (until
-organizations own events: then "organization:<id>"); "merchant:<id>" is an API
-merchant's own payment, for which the shop issues nothing."""
+"shop" sells the catalog; "organization:<id>" sells its events' tickets (each
+organization has its own tax settings and invoice series); "merchant:<id>" is
+an API merchant's own payment, for which the shop issues nothing."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from app.tax.models import TaxConfig
 SHOP = "shop"
 
 
-def organizer_seller(user_id: int) -> str:
-    return f"organizer:{user_id}"
+def organization_seller(organization_id: int) -> str:
+    return f"organization:{organization_id}"
 
 
 def merchant_seller(merchant_id: int) -> str:

@@ -4,10 +4,11 @@ Each seller gets a tax configuration; orders keep their tax per line and per
 rate (computed once, at creation), who sells them and the buyer's business
 details; invoices and credit notes are numbered by a counter row per seller,
 kind and fiscal year. Orders made before this revision carried no tax: their
-lines' taxable value is their total.
+lines' taxable value is their total; event orders name their organization as
+seller, merchant payments their merchant.
 
 Revision ID: 76969a571398
-Revises: c3f9a7d215e4
+Revises: d4a8e1c6b2f7
 Create Date: 2026-11-30 04:40:36.419130
 
 """
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '76969a571398'
-down_revision = 'c3f9a7d215e4'
+down_revision = 'd4a8e1c6b2f7'
 branch_labels = None
 depends_on = None
 
@@ -109,6 +110,21 @@ def upgrade():
         batch_op.add_column(sa.Column('buyer_tax_number', sa.String(length=20), server_default='', nullable=False))
 
     op.execute("UPDATE order_items SET net_amount = line_total")
+    # Event tickets were sold by the event's organization, merchant payments by
+    # the merchant: their orders name that seller (no invoices for merchants).
+    op.execute(
+        "UPDATE orders SET seller = 'organization:' || ("
+        "SELECT e.organization_id FROM order_items oi "
+        "JOIN ticket_types t ON t.id = oi.ticket_type_id "
+        "JOIN events e ON e.id = t.event_id "
+        "WHERE oi.order_id = orders.id LIMIT 1) "
+        "WHERE kind = 'event' AND EXISTS (SELECT 1 FROM order_items oi "
+        "WHERE oi.order_id = orders.id AND oi.ticket_type_id IS NOT NULL)"
+    )
+    op.execute(
+        "UPDATE orders SET seller = 'merchant:' || merchant_key_id "
+        "WHERE kind = 'service' AND merchant_key_id IS NOT NULL"
+    )
     # ### end Alembic commands ###
 
 

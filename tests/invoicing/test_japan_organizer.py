@@ -12,16 +12,16 @@ from sqlalchemy import select
 
 from app.invoicing.models import Invoice
 from app.orders.models import Order
-from app.tax.sellers import organizer_seller
+from app.tax.sellers import organization_seller
 from app.tax.services import save_config
 from tests.events.conftest import follow_return, init, run_ours, shop  # noqa: F401
 from tests.organizer.conftest import login
 from tests.support.komoju import complete, sandbox_session
 
 
-def configure(db, organizer, inclusive: bool):
+def configure(db, event, inclusive: bool):
     save_config(
-        organizer_seller(organizer.id),
+        organization_seller(event.organization_id),
         country="JP",
         registered=True,
         legal_name="株式会社サンプル",
@@ -49,13 +49,13 @@ def test_exclusive_prices_send_the_tax_inclusive_total_to_komoju(
     db,
     jobs,
 ):
-    configure(db, shop.organizer, inclusive=False)
+    configure(db, shop.event, inclusive=False)
     order, session = pay(shop, live_url, jobs, db, [(shop.general, 2), (shop.vip, 1)])
     # ¥14,000 before tax, 10 % once over the whole invoice.
     assert (order.tax_total, order.total) == (1400, 15400)
     assert session["amount"] == 15400
     invoice = db.session.scalar(select(Invoice).where(Invoice.order_id == order.id))
-    assert invoice.seller == organizer_seller(shop.organizer.id)
+    assert invoice.seller == organization_seller(shop.event.organization_id)
     assert invoice.data["seller"]["number"] == "T7000012050002"
     assert (invoice.net, invoice.tax, invoice.total) == (14000, 1400, 15400)
     assert invoice.fiscal_year.isdigit() and invoice.number == 1
@@ -69,7 +69,7 @@ def test_organizer_lists_exports_and_only_their_own(
     client,
     factory,
 ):
-    configure(db, shop.organizer, inclusive=True)
+    configure(db, shop.event, inclusive=True)
     order, _session = pay(shop, live_url, jobs, db, [(shop.general, 1)])
     assert (order.tax_total, order.total) == (272, 3000)  # floor(3000 × 10/110)
     invoice = db.session.scalar(select(Invoice).where(Invoice.order_id == order.id))
