@@ -89,7 +89,10 @@ def test_organizer_lists_exports_and_only_their_own(
     # Another organizer sees none of it.
     client.post("/logout")
     other = factory.user(email="other-organizer@example.com", role="organizer")
+    factory.event(other)  # their own organization
     login(client, other)
     assert client.get(f"/organizer/invoices/{invoice.id}.pdf").status_code == 404
     assert invoice.display_number not in client.get("/organizer/invoices").text
     assert client.get("/organizer/invoices.csv").text.count("\n") == 1
+    mine = f"/organizer/invoices.csv?org={shop.event.organization_id}"
+    assert client.get(mine).status_code == 404
