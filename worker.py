@@ -23,6 +23,7 @@ from rq import Worker
 from rq.exceptions import StopRequested
 from sqlalchemy.orm import configure_mappers
 
+import nofork_worker
 from app import create_app
 from app.extensions import db
 from app.jobs import QUEUE_NAMES, get_queue
@@ -218,7 +219,9 @@ def main(argv: list[str]) -> int:
         # The maintenance job is booked by the worker's first tick.
         tick_seconds = app.config["WORKER_TICK_SECONDS"]
         wait_for_redis(connection, tick_seconds)  # RQ's Worker() talks to it
-        worker = AppWorker(
+        worker_cls = nofork_worker.worker_class(app, AppWorker, RidesOutRedisOutages)
+        worker_cls.flask_app = app
+        worker = worker_cls(
             queues,
             connection=connection,
             maintenance_interval=app.config["WORKER_MAINTENANCE_SECONDS"],

@@ -105,6 +105,12 @@ def load_config(instance_path: str) -> dict:
         # the maintenance schedule; also the longest Redis-outage back-off.
         "WORKER_TICK_SECONDS": _int("WORKER_TICK_SECONDS", 5),
         "WORKER_TTL_SECONDS": _int("WORKER_TTL_SECONDS", 30),
+        # `simple`: jobs run in the worker's own long-lived process (warm
+        # connections and compiled SQL); `fork`: RQ's horse per job (nofork_worker.py).
+        "WORKER_CLASS": os.environ.get("WORKER_CLASS", "simple"),
+        # A running job's registry entry lives 3x this; a killed worker's job is
+        # found abandoned (and retried) that long after its last beat.
+        "WORKER_JOB_HEARTBEAT_SECONDS": _int("WORKER_JOB_HEARTBEAT_SECONDS", 10),
         "GATEWAY_TIMEOUT_SECONDS": float(
             os.environ.get("GATEWAY_TIMEOUT_SECONDS", "8")
         ),

@@ -148,6 +148,7 @@ def test_work_horse_killed_mid_payment_success(
     back = esewa.pay(live_url, init)
     app.config["SANDBOX_HANG_SECONDS"] = 2  # the status check is slow...
     requests.post(f"{live_url}/_sandbox/esewa/mode", data={"mode": "hang"}, timeout=10)
+    shop_stack.env["WORKER_CLASS"] = "fork"  # the class with a horse to kill
     worker = shop_stack.start_worker(tmp_path / "worker1.log")
     try:
         assert requests.get(back, allow_redirects=False, timeout=60).status_code == 302
