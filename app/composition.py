@@ -15,6 +15,7 @@ import os
 
 from flask import Blueprint, Flask
 
+from app import page_cache
 from app.accounts import recovery_views as account_recovery
 from app.accounts import services as account_services
 from app.accounts import settings_views as account_settings
@@ -187,5 +188,6 @@ def wire(app: Flask) -> None:
     fulfilment.install(app, ORDER_KINDS)
     topics.install(app, TOPICS)
     outbox_relay.listen()
+    page_cache.listen()
     mail_context.install(app, MAIL_CONTEXT)
     api_auth.install(app, account_services.user_for_token)

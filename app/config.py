@@ -107,6 +107,9 @@ def load_config(instance_path: str) -> dict:
         "WORKER_TTL_SECONDS": _int("WORKER_TTL_SECONDS", 30),
         # `simple`: jobs run in the worker's own long-lived process (warm
         # connections and compiled SQL); `fork`: RQ's horse per job (nofork_worker.py).
+        # Seconds a cached catalog fragment lives at most (app/page_cache.py);
+        # a catalog change (a purchase's seat or stock too) ends it sooner. 0: off.
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 10),
         "WORKER_CLASS": os.environ.get("WORKER_CLASS", "simple"),
         # A running job's registry entry lives 3x this; a killed worker's job is
         # found abandoned (and retried) that long after its last beat.

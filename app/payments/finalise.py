@@ -140,6 +140,7 @@ def _capture(payment: Payment, order: Order, truth: gw.GatewayResult) -> str:
         auth_status="success",
         completed_at=utcnow(),
         message=(truth.message or "captured")[:300],
+        next_verify_at=None,  # settled: no retry check (saves the job a statement)
     )
     if not won:
         return "already-captured"

@@ -30,6 +30,8 @@ from app.payments.states import PaymentStatus, is_settled
 
 # Outcomes of `verify_payment` after which the gateway may still change its mind.
 _UNSETTLED = frozenset({"pending", "payment-failed", "order-failed"})
+# Outcomes of the winning capture (`finalise._capture`): nothing left to book.
+_CAPTURED = frozenset({"paid", "paid-needs-refund"})
 
 # How soon auto-cancel looks again when a gateway could not say whether an
 # expiring order was paid.
@@ -70,6 +72,8 @@ def _verify_and_follow_up(payment_id: int, source: str, attempt: int) -> str:
     except GatewayError as exc:
         _retry_or_handoff(payment_id, attempt, f"gateway unavailable: {exc}")
         return "gateway-unavailable"
+    if outcome in _CAPTURED:
+        return outcome  # the capture cleared next_verify_at in its own UPDATE
     order_status = db.session.scalar(
         select(Order.status).join(Payment).where(Payment.id == payment_id)
     )
