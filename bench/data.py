@@ -107,7 +107,7 @@ def add_users(conn: psycopg.Connection, n: int) -> list[str]:
     """n customers, each with an API token ("sft_bench_<id>") and a cart."""
     from werkzeug.security import generate_password_hash
 
-    pw = generate_password_hash("bench-pass-123")
+    pw = generate_password_hash(PASSWORD)
     conn.execute(
         """
         INSERT INTO users (email, name, phone, password_hash, role, created_at)
@@ -136,6 +136,17 @@ def add_users(conn: psycopg.Connection, n: int) -> list[str]:
         "SELECT id FROM users WHERE email LIKE 'bench-%%' ORDER BY id"
     ).fetchall()
     return [f"sft_bench_{r[0]}" for r in rows]
+
+
+PASSWORD = "bench-pass-123"
+
+
+def empty_carts(conn: psycopg.Connection) -> None:
+    """Empty every bench cart (whole purchases start from an empty cart)."""
+    conn.execute(
+        "DELETE FROM cart_items WHERE cart_id IN (SELECT c.id FROM carts c "
+        "JOIN users u ON u.id = c.user_id WHERE u.email LIKE 'bench-%%')"
+    )
 
 
 def refill_carts(conn: psycopg.Connection) -> None:
