@@ -21,7 +21,6 @@ from bench.data import connect
 from bench.flows import percentile
 
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-FORM_TOKEN = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
 
 
 def _form(page: str, form_id: str) -> tuple[str, dict]:
@@ -275,13 +274,13 @@ def _drop_buyer(base, event_id, type_id, n, method, watcher, out, lock) -> None:
         if page.status_code >= 500:
             rec["answer"] = f"http {page.status_code}"
             return
-        token = FORM_TOKEN.search(page.text).group(1)
+        _action, hidden = _form(page.text, "ticket-form")  # CSRF + form token
         form = {
+            **hidden,
             "customer_name": f"Drop Buyer {n}",
             "customer_email": f"drop{n}@bench.test",
             "customer_phone": "",
             "method": method,
-            "form_token": token,
             f"qty-{type_id}": "1",
             f"attendee-{type_id}-0-name": f"Drop Buyer {n}",
             f"attendee-{type_id}-0-email": f"drop{n}@bench.test",
