@@ -59,7 +59,9 @@ def finalise(db_url: str, status_url: str, product_code: str, payable: list[dict
                 "INSERT INTO product_access (user_id, product_id, order_id, "
                 "access_type, created_at, updated_at) SELECT %s, product_id, "
                 "order_id, 'lifetime', localtimestamp, localtimestamp "
-                "FROM order_items WHERE order_id = %s",
+                "FROM order_items WHERE order_id = %s "
+                "ON CONFLICT (user_id, product_id) DO UPDATE SET "
+                "order_id = EXCLUDED.order_id, updated_at = localtimestamp",
                 (row[0], p["order_id"]),
             )
             conn.execute(

@@ -118,7 +118,9 @@ def purchase(s: requests.Session, base: str, slug: str) -> dict:
     fields["method"] = "esewa"
     handoff = post("/checkout", fields, allow_redirects=False)
     if handoff.status_code != 302 or "/handoff" not in handoff.headers["Location"]:
-        raise RuntimeError(f"checkout {handoff.status_code}")
+        raise RuntimeError(
+            f"checkout {handoff.status_code} -> {handoff.headers.get('Location')}"
+        )
     page = get(handoff.headers["Location"]).text
     action, payload = _form(page, "handoff-form")
     post(action, payload)  # the eSewa sandbox's form page
@@ -278,12 +280,12 @@ def _drop_buyer(base, event_id, type_id, n, method, watcher, out, lock) -> None:
         form = {
             **hidden,
             "customer_name": f"Drop Buyer {n}",
-            "customer_email": f"drop{n}@bench.test",
+            "customer_email": f"drop{n}@example.com",
             "customer_phone": "",
             "method": method,
             f"qty-{type_id}": "1",
             f"attendee-{type_id}-0-name": f"Drop Buyer {n}",
-            f"attendee-{type_id}-0-email": f"drop{n}@bench.test",
+            f"attendee-{type_id}-0-email": f"drop{n}@example.com",
         }
         t0 = time.monotonic()
         resp = s.post(
