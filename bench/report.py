@@ -592,7 +592,7 @@ server and settings. Speed is only reported here, never asserted in a test.
    hand-off goes to the KOMOJU sandbox: card buyers complete the payment, konbini
    buyers get their slip and pay at the store. Answers: a ticket (hand-off), or
    "sold out" (409); anything else counts against "definite answer". Pay → email
-   = the tickets email's `sent_at` in `email_logs` − the moment Pay (or the
+   = the tickets email's `sent_at` in `email_log` − the moment Pay (or the
    store payment) was pressed. Oversold = sold + held beyond the total, or more
    live tickets than seats.
 

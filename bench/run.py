@@ -104,6 +104,11 @@ class Bench:
         first_port = _int("BENCH_PORT", 8701)
         self.port_a = free_port(first_port)
         self.port_b = free_port(first_port + 1)
+        # The gateway sandboxes get their own server, as real gateways are
+        # elsewhere: a shop server whose threads all wait on a sandbox served by
+        # those same threads would starve itself (seen in the ticket drop).
+        self.port_s = free_port(first_port + 2)
+        self.base_s = f"http://127.0.0.1:{self.port_s}"
         self.base_a = f"http://127.0.0.1:{self.port_a}"
         self.base_b = f"http://127.0.0.1:{self.port_b}"
         self.env = self._env()
@@ -127,6 +132,13 @@ class Bench:
             RATELIMIT_ENABLED="false",
             MAIL_URL=f"file://{self.tmp / 'mail'}",
             PUBLIC_BASE_URL=self.base_a,
+            ESEWA_FORM_URL=f"{self.base_s}/_sandbox/esewa/api/epay/main/v2/form",
+            ESEWA_STATUS_URL=(
+                f"{self.base_s}/_sandbox/esewa/api/epay/transaction/status/"
+            ),
+            KOMOJU_API_BASE=f"{self.base_s}/_sandbox/komoju/api/v1",
+            PAYSESSION_API_BASE=f"{self.base_s}/_sandbox/paysession/pg",
+            PAYSESSION_CHECKOUT_URL=f"{self.base_s}/_sandbox/paysession/checkout",
             INSTANCE_PATH=str(self.tmp / "instance"),
             BENCH_ENDPOINTS="1",
             WEB_CONCURRENCY=self.web_workers,
@@ -200,6 +212,8 @@ class Bench:
         return create_app()
 
     def start_a(self) -> None:
+        log(f"gateway sandboxes on {self.base_s}")
+        self.server_s = self.procs.gunicorn("gunicorn-sandbox", self.port_s)
         log(f"gunicorn A on {self.base_a} and two workers")
         self.server_a = self.procs.gunicorn("gunicorn-a", self.port_a)
         self.worker_a = self.procs.worker("worker-a")

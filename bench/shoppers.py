@@ -238,7 +238,7 @@ def create_drop_event(db_url: str, tickets: int, price: int = 3000) -> tuple[int
 
 
 class EmailWatcher(threading.Thread):
-    """Polls PostgreSQL for sent tickets emails (email_logs.sent_at)."""
+    """Polls PostgreSQL for sent tickets emails (email_log.sent_at)."""
 
     def __init__(self, db_url: str):
         super().__init__(daemon=True)
@@ -259,7 +259,7 @@ class EmailWatcher(threading.Thread):
                     keys = [f"tickets-order-{o}" for o in self.wanted - set(self.sent)]
                 if keys:
                     for key, sent_at in conn.execute(
-                        "SELECT dedupe_key, sent_at FROM email_logs "
+                        "SELECT dedupe_key, sent_at FROM email_log "
                         "WHERE dedupe_key = ANY(%s) AND sent_at IS NOT NULL",
                         (keys,),
                     ).fetchall():
