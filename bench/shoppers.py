@@ -210,21 +210,30 @@ def verify_paid(db_url: str, since) -> dict:
 def create_drop_event(db_url: str, tickets: int, price: int = 3000) -> tuple[int, int]:
     """A JPY event with one ticket type of `tickets` seats; (event id, type id)."""
     with connect(db_url) as conn:
-        organizer = conn.execute(
-            "SELECT id FROM users WHERE role = 'organizer' ORDER BY id LIMIT 1"
-        ).fetchone()[0]
+        # Owned like the demo's first event (its organizer, and its organization
+        # where the schema has organizations).
+        owner_columns = ["organizer_id"]
+        if conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'events' "
+            "AND column_name = 'organization_id'"
+        ).fetchone():
+            owner_columns.append("organization_id")
+        cols = ", ".join(owner_columns)
+        owner = conn.execute(
+            f"SELECT {cols} FROM events ORDER BY id LIMIT 1"  # noqa: S608 - fixed names
+        ).fetchone()
         stamp = int(time.time() * 1000)
         event_id = conn.execute(
-            """
-            INSERT INTO events (organizer_id, slug, title, description, venue,
+            f"""
+            INSERT INTO events ({cols}, slug, title, description, venue,
               starts_at, ends_at, timezone, currency, active, created_at)
-            VALUES (%s, %s, 'Ticket drop', '', 'Hall',
+            VALUES ({", ".join(["%s"] * len(owner))}, %s, 'Ticket drop', '', 'Hall',
               localtimestamp + interval '30 days',
               localtimestamp + interval '30 days 4 hours', 'Asia/Tokyo', 'JPY',
               true, localtimestamp)
             RETURNING id
-            """,
-            (organizer, f"drop-{stamp}"),
+            """,  # noqa: S608 - column names from the list above
+            (*owner, f"drop-{stamp}"),
         ).fetchone()[0]
         type_id = conn.execute(
             """
