@@ -78,10 +78,11 @@ reliability: $(VENV)/.dev-deps
 	$(BIN)/python scripts/reliability_report.py instance/reliability.json docs/reliability.md \
 	  && exit $$status
 
-# Throughput, latency and scale against their ceilings (issue #9): gunicorn with
+# Throughput, latency and scale against their ceilings (issues #9, #19): gunicorn with
 # the production config, python worker.py, PostgreSQL and Redis, measured with wrk;
 # prints the table and writes docs/benchmarks.md. Drops and re-creates
-# BENCH_DATABASE_URL and flushes BENCH_REDIS_URL. Under 10 minutes on 2 cores.
+# BENCH_DATABASE_URL and flushes BENCH_REDIS_URL. Every figure is three runs
+# (min / median / max, load average beside it); about 15 minutes on 2 cores.
 bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench.run
 
