@@ -64,12 +64,22 @@ def _after_execute(conn, _cursor, statement, _params, _context, _many) -> None:
 def _on_commit(conn) -> None:
     # Fired as the connection commits: remember it for the session's
     # after_commit, which runs once the data is visible to other readers.
-    if conn.info.pop("catalog_written", False):
+    if _flag(conn, pop=True):
         _changed.pending = True
 
 
 def _on_rollback(conn) -> None:
-    conn.info.pop("catalog_written", None)
+    _flag(conn, pop=True)
+
+
+def _flag(conn, pop: bool) -> bool:
+    """The connection's mark; never raises (a connection that died mid-
+    transaction refuses `.info`, and its rollback must go on undisturbed)."""
+    try:
+        info = conn.info
+    except Exception:  # noqa: BLE001 - invalidated connection: nothing to track
+        return False
+    return bool(info.pop("catalog_written", False)) if pop else False
 
 
 def _after_session_commit(_session) -> None:
