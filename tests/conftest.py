@@ -9,8 +9,10 @@ all see the same committed data.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -61,9 +63,34 @@ def pytest_sessionfinish(session, exitstatus):
 DB_PARAMS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def _claim_redis_db(url: str):
+    """`redis://host:port/*`: the first database number no other session of this
+    machine holds (a lock file per number), so parallel sessions - the mutation
+    run's workers (docs/mutation.md) - never flush each other's data. Returns
+    the URL and the open lock file, released when the session ends."""
+    base = url.removesuffix("/*")
+    folder = Path(tempfile.gettempdir()) / "storefront-redis-slots"
+    folder.mkdir(exist_ok=True)
+    key = base.replace("/", "_").replace(":", "_")
+    for number in range(16):
+        handle = open(folder / f"{key}-{number}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return f"{base}/{number}", handle
+    raise RuntimeError(f"every database of {base} is taken")
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     url = os.environ.get("TEST_REDIS_URL")
+    if url and url.endswith("/*"):
+        url, lock = _claim_redis_db(url)
+        yield url
+        lock.close()
+        return
     if url:
         yield url
         return

@@ -374,3 +374,173 @@ def test_staff_check_now_with_the_gateway_down_is_a_503(db, teller, buyer):
 
 def test_an_unknown_payment_is_reported_not_raised(db, teller):
     assert verify_payment(987654, "test") == "unknown-payment"
+
+
+def _booked(db, topic: str) -> list[dict]:
+    return [
+        e.payload
+        for e in db.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.topic == topic)
+            .order_by(OutboxEvent.id)
+        )
+    ]
+
+
+def test_a_failure_books_one_email_to_the_customer_about_that_attempt(
+    db, teller, buyer
+):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"status": gw.FAILED}
+    assert _verify(db, payment_id) == "order-failed"
+    # The same answer again: the order has failed already, nothing more is sent.
+    assert _verify(db, payment_id) == "payment-failed"
+    assert _booked(db, "email.send") == [
+        {
+            "dedupe_key": f"payment-failed-{payment_id}",
+            "to": "sita@example.com",
+            "template": "payment_failed",
+            "context": {"order_id": order.id, "payment_id": payment_id},
+        }
+    ]
+
+
+def test_a_paid_order_books_its_receipt_to_the_customer(db, teller, buyer):
+    order = _order(buyer)
+    assert _verify(db, _attempt(order)) == "paid"
+    assert _booked(db, "email.send") == [
+        {
+            "dedupe_key": f"receipt-order-{order.id}",
+            "to": "sita@example.com",
+            "template": "order_paid",
+            "context": {"order_id": order.id},
+        }
+    ]
+
+
+def test_a_double_payment_must_be_refunded_within_the_window(db, teller, buyer):
+    from app.db import utcnow
+    from app.payments.finalise import REFUND_WINDOW_DAYS
+
+    order = _order(buyer)
+    first, second = _attempt(order), _attempt(order)
+    before = utcnow()
+    _verify(db, first)
+    _verify(db, second)
+    order = _state(db, order.id)[0]
+    window = order.refund_by - before
+    assert window.total_seconds() > REFUND_WINDOW_DAYS * 86400 - 60
+    assert window.total_seconds() < REFUND_WINDOW_DAYS * 86400 + 60
+    note = db.session.scalar(
+        select(PaymentEvent).where(PaymentEvent.outcome == "needs_refund")
+    )
+    assert note.gateway == "storefront" and note.order_id == order.id
+
+
+def test_a_slip_issued_puts_the_order_on_hold_until_its_deadline(db, teller, buyer):
+    import datetime as dt
+
+    from app.db import utcnow
+
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    deadline = (utcnow() + dt.timedelta(days=3)).replace(microsecond=0)
+    teller.answer = {
+        "status": gw.AUTHORIZED,
+        "approve_by": deadline,
+        "instructions": {"slip": "1234-5678"},
+    }
+    assert _verify(db, payment_id) == "on-hold"
+
+    order, payments = _state(db, order.id)
+    assert order.status == "on_hold" and payments == {payment_id: "authorized"}
+    assert order.expires_at == deadline
+    payment = db.session.get(Payment, payment_id)
+    assert payment.approve_by == deadline
+    assert payment.gateway_reference == f"tx-{payment_id}"
+    assert payment.payload["instructions"] == {"slip": "1234-5678"}
+    # Auto-cancel is booked again for the slip's deadline.
+    auto_cancel = db.session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.topic == "order.auto_cancel")
+        .order_by(OutboxEvent.id)
+    ).all()[-1]
+    assert auto_cancel.payload == {"order_id": order.id}
+    assert auto_cancel.available_at == deadline
+    assert _booked(db, "email.send") == [
+        {
+            "dedupe_key": f"on-hold-order-{order.id}-payment-{payment_id}",
+            "to": "sita@example.com",
+            "template": "order_on_hold",
+            "context": {"order_id": order.id, "payment_id": payment_id},
+        }
+    ]
+    # The same slip reported again changes nothing and sends nothing more.
+    assert _verify(db, payment_id) == "not-held"
+    assert len(_booked(db, "email.send")) == 1
+
+    # The customer pays at the shop: the held order is paid.
+    teller.answer = {}
+    assert _verify(db, payment_id) == "paid"
+    assert _state(db, order.id)[0].status == "paid"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason", "template"),
+    [
+        (gw.EXPIRED, "payment expired at the gateway", "order_expired"),
+        (gw.CANCELLED, "payment cancelled at the gateway", "order_cancelled"),
+    ],
+)
+def test_a_slip_closed_at_the_gateway_cancels_the_held_order(
+    db, teller, buyer, answer, reason, template
+):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"status": gw.AUTHORIZED}
+    assert _verify(db, payment_id) == "on-hold"
+    teller.answer = {"status": answer}
+    assert _verify(db, payment_id) == "cancelled"
+    order, payments = _state(db, order.id)
+    assert order.status == "cancelled" and order.cancel_reason == reason
+    assert payments == {payment_id: answer}
+    mail = _booked(db, "email.send")[-1]
+    assert mail["template"] == template
+
+
+def test_a_plain_failure_of_a_held_slip_fails_the_order(db, teller, buyer):
+    """Only a closed slip (expired, cancelled) cancels a held order; a failure
+    report leaves it to the retry and auto-cancel machinery."""
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"status": gw.AUTHORIZED}
+    _verify(db, payment_id)
+    teller.answer = {"status": gw.NOT_FOUND}
+    assert _verify(db, payment_id) == "order-failed"
+    assert _state(db, order.id)[0].status == "failed"
+
+
+def test_staff_check_now_is_recorded_as_asked_by_staff(db, teller, buyer):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"message": "settled"}
+    assert check_now(payment_id) == "paid"
+    db.session.commit()
+    check = db.session.scalar(
+        select(PaymentEvent).where(PaymentEvent.kind == "status_check")
+    )
+    assert check.detail == "asked by staff: settled"
+    assert check.outcome == "captured" and check.gateway == "teller"
+
+
+def test_the_outage_message_names_the_gateways_error(db, teller, buyer):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.down = True
+    with pytest.raises(ServiceError) as info:
+        check_now(payment_id)
+    assert str(info.value.message) == "Gateway unavailable: connection refused"
+    db.session.commit()
+    event = db.session.scalar(select(PaymentEvent))
+    assert event.detail == "staff: connection refused"
