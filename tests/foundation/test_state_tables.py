@@ -154,3 +154,46 @@ def test_the_expected_moves_name_only_real_states_and_events(
 def test_an_unknown_event_is_a_programming_error():
     with pytest.raises(KeyError):
         ORDER_LIFECYCLE.next("payment_pending", "teleport")
+
+
+def test_a_refused_move_names_what_was_refused():
+    """The refusal carries the table, the event and the state it was refused in
+    (the services turn it into a 409 naming the order's state)."""
+    with pytest.raises(IllegalTransition) as info:
+        ORDER_LIFECYCLE.next("refunded", "capture")
+    assert (info.value.kind, info.value.event, info.value.current) == (
+        "order",
+        "capture",
+        "refunded",
+    )
+    assert str(info.value) == "cannot capture a order that is refunded"
+
+
+@pytest.mark.parametrize(("name", "table", "states", "moves"), TABLES)
+def test_each_event_names_its_sources_and_target(name, table: Lifecycle, states, moves):
+    """What the conditional UPDATEs read: the from-states and the to-state."""
+    for event in table.events:
+        expected_sources = {state for (state, e) in moves if e == event}
+        assert set(table.sources(event)) == expected_sources, (name, event)
+        targets = {target for (_, e), target in moves.items() if e == event}
+        assert {table.target(event)} == targets, (name, event)
+
+
+def test_the_state_helpers_agree_with_the_tables():
+    from app.orders.states import is_open, is_paid, next_order_status
+    from app.payments.states import is_captured, is_settled, next_payment_status
+
+    assert next_order_status("failed", "retry") == "payment_pending"
+    assert next_payment_status("created", "submit") == "pending"
+    with pytest.raises(IllegalTransition):
+        next_order_status("paid", "capture")
+    with pytest.raises(IllegalTransition):
+        next_payment_status("refunded", "capture")
+    assert [s for s in OrderStatus if is_open(s)] == [
+        "payment_pending",
+        "on_hold",
+        "failed",
+    ]
+    assert [s for s in OrderStatus if is_paid(s)] == ["paid"]
+    assert [s for s in PaymentStatus if is_settled(s)] == ["captured", "refunded"]
+    assert [s for s in PaymentStatus if is_captured(s)] == ["captured"]
