@@ -38,9 +38,14 @@ class Teller:
     def fetch_status(self, ref):
         if Teller.down:
             raise gw.GatewayError("connection refused")
-        values = {"status": gw.CAPTURED, "amount": ref.amount, "currency": ref.currency}
+        values = {
+            "status": gw.CAPTURED,
+            "amount": ref.amount,
+            "currency": ref.currency,
+            "reference": f"tx-{ref.payment_id}",
+        }
         values.update(Teller.answer)
-        return gw.GatewayResult(**values, reference=f"tx-{ref.payment_id}")
+        return gw.GatewayResult(**values)
 
     def refund(self, ref, amount, idempotency_key=None):
         return gw.GatewayResult(
@@ -68,7 +73,7 @@ def buyer(factory):
     return user, book
 
 
-def _order(buyer) -> Order:
+def _order(buyer, **extra) -> Order:
     from app.extensions import db
 
     user, book = buyer
@@ -76,6 +81,7 @@ def _order(buyer) -> Order:
         kind="cart",
         user_id=user.id,
         currency=book.currency,
+        **extra,
         items=[
             LineItem(
                 title=book.title,
@@ -544,3 +550,100 @@ def test_the_outage_message_names_the_gateways_error(db, teller, buyer):
     db.session.commit()
     event = db.session.scalar(select(PaymentEvent))
     assert event.detail == "staff: connection refused"
+
+
+def test_a_promotion_is_counted_once_when_its_order_is_paid(db, teller, buyer, factory):
+    from app.promotions.models import Promotion, PromotionUsage
+
+    promo = factory.promotion(code="SAVE10", kind="percent", value=10)
+    order = _order(buyer, discount=5000, promotion_id=promo.id)
+    first, second = _attempt(order), _attempt(order)
+    assert _verify(db, first) == "paid"
+    assert _verify(db, second) == "duplicate-capture"
+    usages = db.session.scalars(select(PromotionUsage)).all()
+    assert [(u.promotion_id, u.order_id, u.discount) for u in usages] == [
+        (promo.id, order.id, 5000)
+    ]
+    assert db.session.get(Promotion, promo.id).uses_count == 1
+
+
+def test_a_code_that_took_nothing_off_is_not_counted(db, teller, buyer, factory):
+    from app.promotions.models import PromotionUsage
+
+    promo = factory.promotion(code="ZERO", kind="percent", value=10)
+    order = _order(buyer, discount=0, promotion_id=promo.id)
+    assert _verify(db, _attempt(order)) == "paid"
+    assert db.session.scalars(select(PromotionUsage)).all() == []
+
+
+def test_an_auto_approved_method_is_captured_without_asking_the_gateway(
+    db, teller, buyer
+):
+    method = db.session.scalar(
+        select(PaymentMethod).where(PaymentMethod.code == "teller")
+    )
+    method.auto_approve = True
+    db.session.add(PaymentMethod(code="other", name="Other", backend="teller"))
+    db.session.commit()
+    teller.down = True  # would fail the check if the gateway were asked
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    assert _verify(db, payment_id) == "paid"
+    events = db.session.scalars(
+        select(PaymentEvent).where(PaymentEvent.payment_id == payment_id)
+    ).all()
+    assert [(e.kind, e.outcome, e.gateway) for e in events][0] == (
+        "note",
+        "auto_approved",
+        "teller",
+    )
+    assert db.session.get(Payment, payment_id).captured_amount == order.total
+
+
+def test_the_status_answer_is_kept_as_the_attempts_audit_record(db, teller, buyer):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"raw": {"id": "tx", "status": "COMPLETE"}, "message": "done"}
+    assert _verify(db, payment_id) == "paid"
+    check = db.session.scalar(
+        select(PaymentEvent).where(PaymentEvent.kind == "status_check")
+    )
+    assert (check.payment_id, check.order_id) == (payment_id, order.id)
+    assert check.outcome == "captured" and check.detail == "asked by test: done"
+    assert check.body == '{"id": "tx", "status": "COMPLETE"}'
+    payment = db.session.get(Payment, payment_id)
+    assert payment.message == "done"
+    assert (payment.auth_action, payment.auth_status) == ("capture", "success")
+    assert payment.completed_at is not None
+
+
+def test_long_gateway_messages_are_cut_to_the_column(db, teller, buyer):
+    order = _order(buyer)
+    captured, failed = _attempt(order), _attempt(order)
+    teller.answer = {"status": gw.FAILED, "message": "x" * 400}
+    _verify(db, failed)
+    teller.answer = {"message": "y" * 400}
+    _verify(db, captured)
+    assert db.session.get(Payment, failed).message == "x" * 300
+    assert db.session.get(Payment, captured).message == "y" * 300
+
+
+def test_a_capture_without_a_message_says_captured(db, teller, buyer):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    teller.answer = {"message": "", "reference": None}
+    assert _verify(db, payment_id) == "paid"
+    payment = db.session.get(Payment, payment_id)
+    assert payment.message == "captured"
+
+
+def test_a_slip_without_a_deadline_keeps_the_orders_expiry(db, teller, buyer):
+    order = _order(buyer)
+    expires = order.expires_at
+    payment_id = _attempt(order)
+    teller.answer = {"status": gw.AUTHORIZED}
+    assert _verify(db, payment_id) == "on-hold"
+    order = _state(db, order.id)[0]
+    assert order.expires_at == expires
+    payment = db.session.get(Payment, payment_id)
+    assert (payment.auth_action, payment.auth_status) == ("capture", "pending")
