@@ -94,12 +94,13 @@ MUTATION_REDIS_PORT ?= 5790
 MUTATION_CHILDREN ?= 2
 MUTATION_MUTANTS ?= \
 	'app.lifecycle.*' 'app.conditional.*' 'app.orders.states.*' \
-	'app.orders.transitions.*' 'app.payments.states.*' \
-	'app.payments.transitions.*' 'app.payments.finalise.*' \
+	'app.orders.transitions.x_order_transition__*' 'app.payments.states.*' \
+	'app.payments.transitions.x_payment_transition__*' \
+	'app.payments.transitions.x_refund_transition__*' \
+	'app.payments.finalise.*' \
 	'app.payments.gateways.esewa.x_sign__*' \
 	'app.payments.gateways.komoju.x_sign__*' \
-	'app.payments.gateways.paysession.x_sign__*' \
-	'app.payments.gateways.komoju.x_payment_result__*'
+	'app.payments.gateways.paysession.x_sign__*'
 MUTATION_REPORT ?= docs/mutation.md
 MUTATION_MIN_KILL ?= 0
 # CI's sample: the state tables and the capture rules, a few minutes.
