@@ -103,8 +103,11 @@ MUTATION_MUTANTS ?= \
 	'app.payments.gateways.paysession.x_sign__*'
 MUTATION_REPORT ?= docs/mutation.md
 MUTATION_MIN_KILL ?= 0
-# CI's sample: the state tables and the capture rules, a few minutes.
-MUTATION_SAMPLE ?= 'app.lifecycle.*' 'app.payments.finalise.x__capture__*' \
+# CI's sample, a few minutes: the state-table code, the dispatch of a gateway's
+# answer, the first mutants of `_capture` (its amount and currency check) and
+# eSewa's signature.
+MUTATION_SAMPLE ?= 'app.lifecycle.*' 'app.payments.finalise.x_apply_result__*' \
+	'app.payments.finalise.x__capture__mutmut_?' \
 	'app.payments.gateways.esewa.x_sign__*'
 mutation: $(VENV)/.dev-deps
 	rm -rf mutants

@@ -7,6 +7,8 @@ the states modules, so a changed table fails until this list agrees with it.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import pytest
 
 from app.lifecycle import IllegalTransition, Lifecycle
@@ -197,3 +199,27 @@ def test_the_state_helpers_agree_with_the_tables():
     assert [s for s in OrderStatus if is_paid(s)] == ["paid"]
     assert [s for s in PaymentStatus if is_settled(s)] == ["captured", "refunded"]
     assert [s for s in PaymentStatus if is_captured(s)] == ["captured"]
+
+
+def test_a_table_built_from_any_iterables_answers_from_them():
+    """Every table is built at import time; this one is built here, so a broken
+    constructor fails a test rather than only the tables already built."""
+
+    class Light(StrEnum):
+        RED = "red"
+        GREEN = "green"
+
+    table = Lifecycle(
+        "light", {"go": ([Light.RED], Light.GREEN), "start": ((None,), Light.RED)}
+    )
+    assert table.kind == "light"
+    assert table.events == ("go", "start")
+    assert table.sources("go") == frozenset({Light.RED})
+    assert table.moves == {
+        "go": (frozenset({Light.RED}), Light.GREEN),
+        "start": (frozenset({None}), Light.RED),
+    }
+    assert table.next(None, "start") == "red"
+    with pytest.raises(IllegalTransition) as info:
+        table.next("green", "go")
+    assert info.value.kind == "light"

@@ -647,3 +647,15 @@ def test_a_slip_without_a_deadline_keeps_the_orders_expiry(db, teller, buyer):
     assert order.expires_at == expires
     payment = db.session.get(Payment, payment_id)
     assert (payment.auth_action, payment.auth_status) == ("capture", "pending")
+
+
+def test_a_slip_keeps_what_the_hand_off_stored_on_the_attempt(db, teller, buyer):
+    order = _order(buyer)
+    payment_id = _attempt(order)
+    payment = db.session.get(Payment, payment_id)
+    payment.payload = {"session": "ps_1"}
+    db.session.commit()
+    teller.answer = {"status": gw.AUTHORIZED, "instructions": {"slip": "9"}}
+    assert _verify(db, payment_id) == "on-hold"
+    payment = db.session.get(Payment, payment_id)
+    assert payment.payload == {"session": "ps_1", "instructions": {"slip": "9"}}
