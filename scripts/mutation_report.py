@@ -110,7 +110,8 @@ def main() -> int:
         "(a condition flipped, a value changed, a call's argument dropped) in one",
         "function; it is *killed* when a test fails. *Survived* counts mutants no",
         "test noticed and those no selected test reaches. Reasons for survivors:",
-        "`scripts/mutation_explained.toml`.",
+        "`scripts/mutation_explained.toml`. *Not run*: mutants the run did not reach",
+        "(a run stopped early); they are not counted in the rate.",
         "",
     ]
     if args.seconds is not None:
@@ -120,14 +121,17 @@ def main() -> int:
             "",
         ]
     lines += [
-        "| module | mutants | killed | survived | killed % |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | survived | killed % | not run |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     failing = []
-    total = [0, 0, 0]
+    total = [0, 0, 0, 0]
     for module, row in sorted(per_module.items()):
         ran = len(row["killed"]) + len(row["survived"]) + len(row["no tests"])
+        not_run = len(row["not run"])
+        total[3] += not_run
         if ran == 0:
+            lines.append(f"| `{module}` | 0 | 0 | 0 | - | {not_run} |")
             continue
         survived = len(row["survived"]) + len(row["no tests"])
         rate = 100.0 * len(row["killed"]) / ran
@@ -135,14 +139,15 @@ def main() -> int:
         total[1] += len(row["killed"])
         total[2] += survived
         lines.append(
-            f"| `{module}` | {ran} | {len(row['killed'])} | {survived} | {rate:.1f} |"
+            f"| `{module}` | {ran} | {len(row['killed'])} | {survived} "
+            f"| {rate:.1f} | {not_run} |"
         )
         if rate < args.min_kill:
             failing.append(f"{module}: {rate:.1f} % < {args.min_kill} %")
     if total[0]:
         lines.append(
             f"| **all** | {total[0]} | {total[1]} | {total[2]} "
-            f"| {100.0 * total[1] / total[0]:.1f} |"
+            f"| {100.0 * total[1] / total[0]:.1f} | {total[3]} |"
         )
 
     unexplained = 0
