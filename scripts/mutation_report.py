@@ -36,8 +36,15 @@ SURVIVED = {0}
 def load_results(mutants: Path) -> dict[str, int | None]:
     results: dict[str, int | None] = {}
     for meta in sorted(mutants.rglob("*.meta")):
-        data = json.loads(meta.read_text())
-        results.update(data.get("exit_code_by_key", {}))
+        text = meta.read_text()
+        try:
+            codes = json.loads(text).get("exit_code_by_key", {})
+        except json.JSONDecodeError:
+            # A run stopped while mutmut rewrote this file: its first section
+            # (the results) is whole, the rest was cut off.
+            start = text.index("{", text.index('"exit_code_by_key"'))
+            codes = json.JSONDecoder().raw_decode(text, start)[0]
+        results.update(codes)
     return results
 
 
@@ -67,7 +74,7 @@ def explanation(name: str, diff: str, rules: list[dict]) -> str | None:
             continue
         if "diff" in rule and not re.search(rule["diff"], diff):
             continue
-        return rule["reason"]
+        return " ".join(rule["reason"].split())
     return None
 
 
@@ -77,6 +84,7 @@ def main() -> int:
     parser.add_argument("--out", default="docs/mutation.md")
     parser.add_argument("--min-kill", type=float, default=0)
     parser.add_argument("--seconds", type=int, default=None)
+    parser.add_argument("--note", default="", help="a line about this run")
     parser.add_argument("--mutants", default=str(ROOT / "mutants"))
     args = parser.parse_args()
 
@@ -120,6 +128,8 @@ def main() -> int:
             "(`make mutation`, 2 workers).",
             "",
         ]
+    if args.note:
+        lines += [args.note, ""]
     lines += [
         "| module | mutants | killed | survived | killed % | not run |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
