@@ -36,6 +36,8 @@ from app.downloads import views as download_pages
 from app.events import api as event_api
 from app.events import fulfilment as event_goods
 from app.events import views as event_pages
+from app.checkin import api as checkin_api
+from app.checkin import views as checkin_pages
 from app.events.emails import tickets_email_context
 from app.extensions import csrf
 from app.http import auth as api_auth
@@ -84,6 +86,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (event_pages.bp, None),
     (organizer_pages.bp, "/organizer"),
     (organizer_invoices.bp, "/organizer"),
+    (checkin_pages.bp, "/organizer"),
     (dev_mailbox.bp, None),
     (admin_pages.bp, None),
     (booklet_pages.bp, None),
@@ -105,6 +108,7 @@ APIS: list[tuple[Blueprint, str]] = [
     (rpc_views.bp, "/rpc"),
     (booklet_api.bp, "/api"),
     (order_key_api.bp, "/api"),
+    (checkin_api.bp, "/api"),
 ]
 
 # Gateway simulators, mounted only when GATEWAY_MODE=sandbox; reached over HTTP.

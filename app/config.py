@@ -67,6 +67,8 @@ def load_config(instance_path: str) -> dict:
     cfg: dict = {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # Signs offline check-in lists (app.checkin.offline); SECRET_KEY if unset.
+        "CHECKIN_SIGNING_KEY": os.environ.get("CHECKIN_SIGNING_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'storefront.db'}"
         ),

@@ -10,6 +10,7 @@ from app.catalog.models import (
     TrainingCohort,
     TrainingSession,
 )
+from app.checkin.models import CheckinScan
 from app.downloads.models import DownloadCounter
 from app.events.models import Ticket, WaitlistEntry
 from app.http.models import IdempotencyKey
@@ -37,6 +38,7 @@ __all__ = [
     "BankReceipt",
     "Cart",
     "CartItem",
+    "CheckinScan",
     "DownloadCounter",
     "EmailLog",
     "Enrollment",

@@ -119,6 +119,8 @@ class Event(db.Model):
     # Set when the organizer cancelled the event (its paid orders are refunded).
     cancelled_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
+    # Buyers may correct attendee names until then (UTC); None = until it starts.
+    attendee_edit_until: Mapped[dt.datetime | None]
 
     ticket_types: Mapped[list[TicketType]] = relationship(
         back_populates="event", order_by="TicketType.id"

@@ -24,6 +24,10 @@ class Ticket(db.Model):
     created_at: Mapped[created_at]
     # Set when the ticket was refunded: it no longer admits anyone.
     voided_at: Mapped[dt.datetime | None]
+    # The first admission at the door (app.checkin): set once, by a conditional
+    # UPDATE, so two gates scanning at the same moment cannot both admit.
+    checked_in_at: Mapped[dt.datetime | None]
+    checked_in_gate: Mapped[str | None] = mapped_column(String(64))
 
 
 class WaitlistEntry(db.Model):
