@@ -30,14 +30,14 @@ from app.cart import api as cart_api
 from app.cart import fulfilment as cart_goods
 from app.cart import views as cart_pages
 from app.catalog import views as catalog_pages
+from app.checkin import api as checkin_api
+from app.checkin import views as checkin_pages
 from app.checkout import api as checkout_api
 from app.checkout import order_key as order_key_api
 from app.downloads import views as download_pages
 from app.events import api as event_api
 from app.events import fulfilment as event_goods
 from app.events import views as event_pages
-from app.checkin import api as checkin_api
-from app.checkin import views as checkin_pages
 from app.events.emails import tickets_email_context
 from app.extensions import csrf
 from app.http import auth as api_auth
@@ -170,6 +170,7 @@ MAIL_CONTEXT = mail_context.MailContext(
     loaders=(add_order, add_payment, add_refund),
     per_template={
         "tickets": tickets_email_context,
+        "ticket_attendee": tickets_email_context,
         "enrollment_confirmed": enrollment_email_context,
         "order_paid": receipt_email_context,
     },

@@ -42,16 +42,22 @@ def scan_error(scan: services.Scan) -> ServiceError:
             gate=ticket.checked_in_gate,
         )
         return Conflict(
-            "ALREADY_CHECKED_IN", _("This ticket was already checked in."), details=details
+            "ALREADY_CHECKED_IN",
+            _("This ticket was already checked in."),
+            details=details,
         )
     if scan.result == ScanResult.REFUNDED:
-        return Conflict("TICKET_REFUNDED", _("This ticket was refunded."), details=details)
+        return Conflict(
+            "TICKET_REFUNDED", _("This ticket was refunded."), details=details
+        )
     if scan.result == ScanResult.CANCELLED:
         return Conflict(
             "TICKET_CANCELLED", _("This ticket's order is not paid."), details=details
         )
     if scan.result == ScanResult.WRONG_EVENT:
-        return Conflict("WRONG_EVENT", _("This ticket is for another event."), details=details)
+        return Conflict(
+            "WRONG_EVENT", _("This ticket is for another event."), details=details
+        )
     return _unknown()
 
 
@@ -89,13 +95,13 @@ def check_in():
     if found is None:
         raise _unknown()
     try:
-        event = require_event_role(
-            user, event_id or found[2].event_id, *DOOR_ROLES
-        )
+        event = require_event_role(user, event_id or found[2].event_id, *DOOR_ROLES)
     except NotFound:
-        raise (_unknown() if event_id is None else NotFound(
-            "EVENT_NOT_FOUND", _("No such event.")
-        )) from None
+        raise (
+            _unknown()
+            if event_id is None
+            else NotFound("EVENT_NOT_FOUND", _("No such event."))
+        ) from None
     scan = services.check_in(event, code, gate, user.id)
     if not scan.admitted:
         raise scan_error(scan)

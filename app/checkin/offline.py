@@ -43,9 +43,10 @@ CLOCK_SLACK = dt.timedelta(minutes=10)  # a gate's clock may run a little fast
 
 
 def event_key(event_id: int) -> bytes:
-    master = current_app.config.get("CHECKIN_SIGNING_KEY") or current_app.config[
-        "SECRET_KEY"
-    ]
+    master = (
+        current_app.config.get("CHECKIN_SIGNING_KEY")
+        or current_app.config["SECRET_KEY"]
+    )
     return hmac.new(
         master.encode(), f"checkin-list:{event_id}".encode(), hashlib.sha256
     ).digest()
@@ -140,7 +141,10 @@ def parse_scans(raw, default_gate) -> list[OfflineScan]:
         where = f"scans[{n}]"
         if not isinstance(item, dict) or set(item) - {"code", "scannedAt", "gate"}:
             raise _bad(
-                _("'%(field)s' must be an object with code and scannedAt.", field=where),
+                _(
+                    "'%(field)s' must be an object with code and scannedAt.",
+                    field=where,
+                ),
                 where,
             )
         scans.append(

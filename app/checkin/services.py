@@ -52,9 +52,7 @@ def normalise_gate(raw) -> str:
         raise _invalid(_("'gate' must be a string."), "gate")
     gate = " ".join(raw.split())
     if len(gate) > GATE_MAX:
-        raise _invalid(
-            _("'gate' is at most %(max)s characters.", max=GATE_MAX), "gate"
-        )
+        raise _invalid(_("'gate' is at most %(max)s characters.", max=GATE_MAX), "gate")
     return gate or DEFAULT_GATE
 
 
@@ -95,14 +93,20 @@ def refusal(ticket: Ticket, order: Order) -> ScanResult | None:
 
 
 def check_in(
-    event: Event, code: str, gate: str, user_id: int | None, now: dt.datetime | None = None
+    event: Event,
+    code: str,
+    gate: str,
+    user_id: int | None,
+    now: dt.datetime | None = None,
 ) -> Scan:
     """Scan `code` at `gate` of `event`: admit it once, or say why not."""
     found = find_ticket(code)
     if found is None:
         return Scan(ScanResult.UNKNOWN, code)
     ticket, order, ticket_type = found
-    scan = Scan(ScanResult.UNKNOWN, code, ticket, ticket_type.name, ticket_type.event_id)
+    scan = Scan(
+        ScanResult.UNKNOWN, code, ticket, ticket_type.name, ticket_type.event_id
+    )
     if ticket_type.event_id != event.id:
         scan.result = ScanResult.WRONG_EVENT
         return scan
@@ -163,9 +167,7 @@ def counts(event: Event) -> list[TypeCount]:
         .group_by(Ticket.ticket_type_id)
     )
     found = {type_id: (int(n), int(m)) for type_id, n, m in rows}
-    return [
-        TypeCount(t.name, *found.get(t.id, (0, 0))) for t in event.ticket_types
-    ]
+    return [TypeCount(t.name, *found.get(t.id, (0, 0))) for t in event.ticket_types]
 
 
 def iso(moment: dt.datetime | None) -> str | None:

@@ -171,5 +171,3 @@ def offline_list(event_id: int):
     response, status = ok(offline.checkin_list(event))
     response.headers["Cache-Control"] = "no-store"
     return response, status
-
-

@@ -38,7 +38,8 @@ def _text(value: Any, where: str, limit: int) -> str:
 
 
 def parse_tickets(raw: Any) -> list[services.TicketRequest]:
-    """`tickets: [{ticketTypeId, quantity, attendees: [{name, email}]}]`, strictly."""
+    """`tickets: [{ticketTypeId, quantity, attendees?: [{name, email}]}]`, strictly
+    (without attendees, the line's tickets are the buyer's)."""
     if not isinstance(raw, list) or not raw:
         raise _bad(_("'tickets' must be a non-empty array."), {"tickets": "type"})
     if len(raw) > 20:
@@ -81,6 +82,10 @@ def parse_tickets(raw: Any) -> list[services.TicketRequest]:
                 ),
                 {f"{where}.quantity": "range"},
             )
+        if line.get("attendees") is None:
+            # Optional: every ticket of the line goes to the buyer.
+            lines.append(services.TicketRequest(type_id, quantity, ()))
+            continue
         attendees = line.get("attendees")
         if not isinstance(attendees, list):
             raise _bad(
@@ -169,7 +174,7 @@ describe(
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["ticketTypeId", "quantity", "attendees"],
+                    "required": ["ticketTypeId", "quantity"],
                     "properties": {
                         "ticketTypeId": {"type": "integer", "minimum": 1},
                         "quantity": {
@@ -179,7 +184,8 @@ describe(
                         },
                         "attendees": {
                             "type": "array",
-                            "description": "exactly `quantity` attendees",
+                            "description": "exactly `quantity` attendees; "
+                            "optional: without it every ticket is the buyer's",
                             "items": {
                                 "type": "object",
                                 "required": ["name", "email"],

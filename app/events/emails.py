@@ -7,13 +7,17 @@ from app.events.tickets import qr_data_uri, qr_png
 
 
 def tickets_email_context(ctx: dict) -> None:
-    """The `tickets` email: the tickets, the event and one QR PNG per ticket
+    """The `tickets` email (and one attendee's `ticket_attendee` email, whose
+    context names the ticket): the tickets, the event and one QR PNG per ticket
     (attached)."""
     order = ctx.get("order")
     if order is None:
         ctx.update(tickets=[], event=None, _attachments=[])
         return
     tickets = [t for t in tickets_of(order) if t.voided_at is None]
+    if ctx.get("ticket_id") is not None:  # one attendee's own ticket email
+        tickets = [t for t in tickets if t.id == ctx["ticket_id"]]
+        ctx["attendee"] = tickets[0] if tickets else None
     types = {i.ticket_type_id: i for i in order.items}
     ctx["event"] = event_of(order)
     ctx["tickets"] = [

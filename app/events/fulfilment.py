@@ -12,7 +12,7 @@ from app.catalog.models import TicketType
 from app.conditional import guarded_update
 from app.db import utcnow
 from app.events.models import Ticket
-from app.events.services import queue_ticket_email
+from app.events.services import queue_attendee_emails, queue_ticket_email
 from app.events.tickets import new_code
 from app.extensions import db
 from app.orders.fulfilment import RefundedLines
@@ -118,6 +118,7 @@ def paid(order: Order, late: bool) -> bool:
     _note(order, "tickets_issued", f"{len(tickets)} ticket(s)")
     if order.customer_email:
         queue_ticket_email(order)
+    queue_attendee_emails(order, tickets)
     return True
 
 

@@ -196,6 +196,16 @@ def check_buyer(buyer: Buyer) -> None:
         raise _invalid(_("Please check your name and email."), problems)
 
 
+def for_buyer(request: TicketRequest, buyer: Buyer) -> TicketRequest:
+    """A line without attendees (the API allows it): each ticket is the buyer's."""
+    if request.attendees or request.quantity < 1:
+        return request
+    me = Attendee(buyer.name.strip(), buyer.email.strip())
+    return TicketRequest(
+        request.ticket_type_id, request.quantity, (me,) * request.quantity
+    )
+
+
 def check_tickets(
     event: Event, tickets: list[TicketRequest]
 ) -> list[tuple[TicketType, TicketRequest]]:
@@ -290,7 +300,7 @@ def checkout_event(
         check_return_url(return_url)
     event = get_event(event_id)
     check_buyer(buyer)
-    lines = check_tickets(event, tickets)
+    lines = check_tickets(event, [for_buyer(r, buyer) for r in tickets])
     if method.backend != EVENT_GATEWAY:
         raise ServiceError(
             "PAYMENT_METHOD_NOT_ALLOWED",
@@ -426,3 +436,17 @@ def queue_ticket_email(order: Order, resend_tag: str | None = None) -> None:
         key = f"{key}-resend-{tag}"
 
     queue_email(key, order.customer_email, "tickets", {"order_id": order.id})
+
+
+def queue_attendee_emails(order: Order, tickets: list[Ticket]) -> None:
+    """Each attendee gets their own ticket (the buyer's email has them all)."""
+    buyer = (order.customer_email or "").strip().lower()
+    for ticket in tickets:
+        if ticket.attendee_email.strip().lower() == buyer:
+            continue
+        queue_email(
+            f"ticket-{ticket.id}",
+            ticket.attendee_email,
+            "ticket_attendee",
+            {"order_id": order.id, "ticket_id": ticket.id},
+        )

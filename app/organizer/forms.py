@@ -28,7 +28,7 @@ class OrderFilterForm(Form):
     q = StringField(
         _l("Search"),
         validators=[Optional(), Length(max=120)],
-        render_kw={"placeholder": _l("Name, email or order id")},
+        render_kw={"placeholder": _l("Name, email, ticket code or order id")},
     )
     page = IntegerField(
         _l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=100000)]

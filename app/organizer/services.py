@@ -6,13 +6,10 @@ ticket types. Who may see which event is decided by `app.organizer.access`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -23,7 +20,6 @@ from app.events.services import queue_ticket_email
 from app.extensions import db
 from app.i18n.formatting import money as format_money
 from app.i18n.labels import label
-from app.money import format_amount
 from app.order_views.refund_form import RefundChoice, carry_out
 from app.orders.models import Order, OrderItem
 from app.orders.states import OPEN_ORDER_STATUSES, OrderStatus, is_paid
@@ -37,20 +33,6 @@ from app.services_errors import Conflict, NotFound
 
 PER_PAGE = 25
 CHART_DAYS = 30
-CSV_COLUMNS = [
-    _l("order id"),
-    _l("public id"),
-    _l("created (UTC)"),
-    _l("status"),
-    _l("customer name"),
-    _l("email"),
-    _l("phone"),
-    _l("items"),
-    _l("total"),
-    _l("currency"),
-    _l("paid at (UTC)"),
-    _l("needs refund"),
-]
 
 
 def organizer_events(user, *roles) -> list[Event]:
@@ -199,7 +181,8 @@ def empty_series(days: int = CHART_DAYS, today: dt.date | None = None):
 def orders_query(event: Event, status: str = "", q: str = "") -> Select:
     """The event's orders, newest first, filtered by status (or "needs_refund", the
     queue of paid orders that could not be delivered) and a search text that
-    matches the customer's name or email, the public id, or the numeric id."""
+    matches the customer's name or email, an attendee's name or email, a ticket
+    code, the public id, or the numeric id."""
     query = select(Order).where(
         Order.kind == "event", Order.id.in_(_event_order_ids(event.id))
     )
@@ -213,6 +196,15 @@ def orders_query(event: Event, status: str = "", q: str = "") -> Select:
             Order.customer_name.icontains(q, autoescape=True),
             Order.customer_email.icontains(q, autoescape=True),
             func.lower(Order.public_id) == q.lower(),
+            Order.id.in_(
+                select(Ticket.order_id).where(
+                    or_(
+                        Ticket.attendee_name.icontains(q, autoescape=True),
+                        Ticket.attendee_email.icontains(q, autoescape=True),
+                        Ticket.code == q.replace(" ", "").replace("-", "").upper(),
+                    )
+                )
+            ),
         ]
         number = q.lstrip("#")
         if number.isdigit() and len(number) < 12:
@@ -248,52 +240,6 @@ def list_orders(event: Event, status: str, q: str, page: int) -> OrderPage:
         .offset((page - 1) * PER_PAGE)
     ).all()
     return OrderPage(list(orders), page, pages, total)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """Spreadsheets run cells that start like a formula; make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_time(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-
-def items_text(order: Order) -> str:
-    return "; ".join(f"{i.title} x{i.quantity}" for i in order.items)
-
-
-def export_csv(event: Event, status: str, q: str) -> str:
-    """The filtered list (every page) as CSV, one order per row."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([str(column) for column in CSV_COLUMNS])
-    orders = db.session.scalars(
-        orders_query(event, status, q).options(selectinload(Order.items))
-    )
-    for order in orders:
-        writer.writerow(
-            safe_cell(v)
-            for v in (
-                order.id,
-                order.public_id,
-                _csv_time(order.created_at),
-                order.status,
-                order.customer_name,
-                order.customer_email,
-                order.customer_phone,
-                items_text(order),
-                format_amount(order.total, order.currency),
-                order.currency,
-                _csv_time(order.paid_at),
-                "yes" if order.needs_refund else "no",
-            )
-        )
-    return buf.getvalue()
 
 
 # --- the order page ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.i18n.labels import label
 from app.order_views.refund_form import parse_refund_form, refund_form_view
 from app.orders.states import OPEN_ORDER_STATUSES
-from app.organizer import access, services
+from app.organizer import access, export, services
 from app.organizer.charts import sales_chart
 from app.organizer.forms import ActionForm, OrderFilterForm, RefundForm, ResendForm
 from app.organizer.roles import ORDERS
@@ -139,7 +139,7 @@ def orders(event_id: int):
 def orders_csv(event_id: int):
     event = access.require_event_role(current_user, event_id, ORDERS)
     status, q, _page = _filters().values()
-    body = services.export_csv(event, status, q)
+    body = export.export_csv(event, status, q)
     suffix = f"-{status}" if status else ""
     return Response(
         body,

@@ -87,18 +87,30 @@ def test_other_organizers_and_customers_cannot_check_in(api, door, bought, facto
     assert resp.status_code == 404
     customer = factory.user(email="someone@example.com")
     api.login(customer.email, PASSWORD)
-    assert api.post("/api/organizer/checkins", json={"code": ticket.code}).status_code == 404
+    assert (
+        api.post("/api/organizer/checkins", json={"code": ticket.code}).status_code
+        == 404
+    )
     api.token = None
-    assert api.post("/api/organizer/checkins", json={"code": ticket.code}).status_code == 401
+    assert (
+        api.post("/api/organizer/checkins", json={"code": ticket.code}).status_code
+        == 401
+    )
     db.session.rollback()
     assert db.session.get(Ticket, ticket.id).checked_in_at is None
 
 
 def test_bad_input_is_a_clear_400(api, door):
     api.login(door.organizer.email, DEMO_PASSWORD)
-    for body in ({}, {"code": 5}, {"code": "  "}, {"code": "AB", "gate": 3},
-                 {"code": "AB", "extra": 1}, {"code": "A" * 50},
-                 {"code": "AB", "gate": "g" * 65}):
+    for body in (
+        {},
+        {"code": 5},
+        {"code": "  "},
+        {"code": "AB", "gate": 3},
+        {"code": "AB", "extra": 1},
+        {"code": "A" * 50},
+        {"code": "AB", "gate": "g" * 65},
+    ):
         resp = api.post("/api/organizer/checkins", json=body)
         assert resp.status_code == 400, (body, resp.get_json())
         assert resp.get_json()["error"]["code"] == "VALIDATION_ERROR"

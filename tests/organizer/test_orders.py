@@ -6,7 +6,9 @@ import csv
 import io
 import re
 
-from app.organizer.services import safe_cell
+from app.events.models import Ticket
+from app.extensions import db
+from app.organizer.export import safe_cell
 from tests.organizer.conftest import login, make_order
 
 
@@ -123,10 +125,27 @@ def test_csv_export_of_the_filtered_list(client, world):
         "currency",
         "paid at (UTC)",
         "needs refund",
+        "ticket code",
+        "ticket type",
+        "attendee name",
+        "attendee email",
+        "ticket status",
+        "checked in at (UTC)",
+        "gate",
     ]
-    assert len(rows) == 1 + 32
+    # one row per ticket (the paid order has 3), one per order without tickets
+    assert len(rows) == 1 + 3 + 31
     assert "Not Mine" not in resp.get_data(as_text=True)
+    paid_rows = [r for r in rows[1:] if int(r[0]) == paid.id]
+    codes = {t.code for t in Ticket.query.filter_by(order_id=paid.id)}
+    assert {r[12] for r in paid_rows} == codes
+    assert sorted(r[13:17] for r in paid_rows) == [
+        ["Type 0", "Hanako Sato 1", "hanako@example.com", "valid"],
+        ["Type 0", "Hanako Sato 2", "hanako@example.com", "valid"],
+        ["Type 1", "Hanako Sato 1", "hanako@example.com", "valid"],
+    ]
     by_id = {int(r[0]): r for r in rows[1:]}
+    assert by_id[pending.id][12:] == [""] * 7
     row = by_id[paid.id]
     assert row[1] == paid.public_id
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[2])
@@ -141,7 +160,24 @@ def test_csv_export_of_the_filtered_list(client, world):
     assert [int(r[0]) for r in rows[1:]] == [pending.id]
     assert "payment_pending" in resp.headers["Content-Disposition"]
     _resp, rows = _csv(client, world, q="hanako")
-    assert [int(r[0]) for r in rows[1:]] == [paid.id]
+    assert {int(r[0]) for r in rows[1:]} == {paid.id}
+
+
+def test_search_finds_orders_by_attendee_and_ticket_code(client, world):
+    buyer = make_order(world.types_a, {0: 1}, name="Buyer Person", email="b@ex.jp")
+    other = make_order(world.types_a, {0: 1}, name="Someone Else", email="s@ex.jp")
+    ticket = Ticket.query.filter_by(order_id=buyer.id).one()
+    ticket.attendee_name = "Yuki Attendee"
+    ticket.attendee_email = "yuki@guest.example"
+    db.session.commit()
+    login(client, world.alice)
+    url = f"/organizer/events/{world.event_a.id}/orders"
+    for q in ("yuki attendee", "GUEST.EXAMPLE", ticket.code.lower()):
+        page = client.get(url, query_string={"q": q}).get_data(as_text=True)
+        assert buyer.public_id in page, q
+        assert other.public_id not in page, q
+    _resp, rows = _csv(client, world, q=ticket.code)
+    assert [r[14] for r in rows[1:]] == ["Yuki Attendee"]
 
 
 def test_csv_neutralises_spreadsheet_formulas(client, world):
