@@ -232,3 +232,17 @@ def test_openapi_describes_the_endpoint(client):
     schema = op["requestBody"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["eventId", "tickets", "paymentType"]
     assert schema["properties"]["paymentType"]["enum"] == ["credit_card", "konbini"]
+
+
+def test_attendees_are_optional_and_default_to_the_buyer(shop, db):
+    """The existing body stays valid without `attendees` (issue #17): each
+    ticket of such a line is the buyer's."""
+    body = checkout_body(shop, [(shop.general, 2), (shop.vip, 1)])
+    del body["tickets"][0]["attendees"]
+    body["tickets"][1]["attendees"] = None
+    resp = shop.api.post("/api/mobile/events/checkout", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    items = db.session.scalars(select(OrderItem).order_by(OrderItem.id)).all()
+    me = {"name": shop.buyer.name, "email": shop.buyer.email}
+    assert items[0].attendees == [me, me]
+    assert items[1].attendees == [me]

@@ -131,6 +131,16 @@ def test_guest_checkout_and_the_order_key(shop, live_url, db, jobs, smtp_sink):
     assert f"/orders/{web.public_id}/tickets?key={web.key}" in html
     text = mail[0].get_body(("plain",)).get_content()
     assert f"/orders/{web.public_id}?key={web.key}" in text
+    # Each attendee gets their own ticket email: their one QR code, no order key.
+    tickets = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+    for n, ticket in enumerate(tickets, start=1):
+        own = smtp_sink.to(f"web{shop.general.id}-{n}@example.com")
+        assert len(own) == 1, [m["Subject"] for m in own]
+        html = own[0].get_body(("html",)).get_content()
+        assert html.count('src="data:image/png;base64,') == 1
+        assert ticket.code in html and ticket.attendee_name in html
+        assert web.key not in html and web.key not in own[0].as_string()
+        assert ticket.code not in "".join(t.code for t in tickets if t is not ticket)
 
 
 def test_logged_in_buyer_finds_the_order_in_the_account(shop, live_url, db, jobs):
