@@ -85,3 +85,7 @@ def refill_values(order: Order) -> dict[str, str]:
                     attendee.get(part, "")
                 )
     return values
+
+
+class AttendeeNamesForm(Form):
+    """CSRF only: the names are one field per ticket (`name-<ticket id>`)."""

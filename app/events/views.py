@@ -17,9 +17,10 @@ from flask_login import current_user, login_required
 
 from app import form_tokens
 from app.catalog import services as catalog
-from app.events import services
+from app.events import attendees, services
 from app.events import tickets as ticket_codes
 from app.events.forms import (
+    AttendeeNamesForm,
     EventCheckoutForm,
     attendee_field,
     qty_field,
@@ -248,4 +249,66 @@ def printable_ticket(code: str):
 def my_tickets():
     return render_template(
         "events/my_tickets.html", rows=services.tickets_for_user(current_user.id)
+    )
+
+
+def _names_page(order, key, form, status: int = 200):
+    event = services.event_of(order)
+    return (
+        render_template(
+            "events/attendees.html",
+            order=order,
+            key=key,
+            event=event,
+            form=form,
+            tickets=[t for t in services.tickets_of(order) if t.voided_at is None],
+            open=attendees.can_edit(event),
+            deadline=attendees.edit_deadline(event) if event else None,
+        ),
+        status,
+    )
+
+
+@bp.get("/events/orders/<public_id>/attendees")
+def attendee_names(public_id: str):
+    """The buyer's form to correct attendee names (order key or owner)."""
+    key = request.args.get("key")
+    order = services.order_for(public_id, current_user, key)
+    if not is_paid(order.status):
+        abort(404)
+    return _names_page(order, key, AttendeeNamesForm())
+
+
+@bp.post("/events/orders/<public_id>/attendees")
+@limiter.limit("30/minute")
+def save_attendee_names(public_id: str):
+    key = request.args.get("key")
+    order = services.order_for(public_id, current_user, key)
+    if not is_paid(order.status):
+        abort(404)
+    form = AttendeeNamesForm()
+    if not form.validate_on_submit():
+        return _names_page(order, key, form, 400)
+    names = {}
+    for field_name, value in request.form.items():
+        number = field_name.removeprefix("name-")
+        if field_name.startswith("name-") and number.isdigit() and len(number) < 12:
+            names[int(number)] = value
+    try:
+        changed = attendees.rename(
+            services.event_of(order), services.tickets_of(order), names
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _names_page(order, key, form, exc.status)
+    db.session.commit()
+    flash(
+        _("%(n)s attendee name(s) corrected.", n=changed)
+        if changed
+        else _("Nothing changed."),
+        "success",
+    )
+    return redirect(
+        url_for("events.order_status", public_id=order.public_id, key=key), 303
     )
