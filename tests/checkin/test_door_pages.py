@@ -48,7 +48,13 @@ def test_door_pages_are_404_for_others(client, door, factory):
     stranger = factory.user(role="organizer", email="other-org@example.com")
     customer = factory.user(email="cust@example.com")
     base = f"/organizer/events/{door.event.id}"
-    pages = ("/checkin", "/checkin/offline", "/door", "/checkin/counts", "/checkin/list")
+    pages = (
+        "/checkin",
+        "/checkin/offline",
+        "/door",
+        "/checkin/counts",
+        "/checkin/list",
+    )
     for who in (stranger, customer):
         login(client, who.email)
         for path in pages:
