@@ -1,0 +1,100 @@
+"""Issue #17's 'done when' at the door, in Chromium with a real worker process:
+a customer buys two tickets for two attendees, each attendee receives their own
+ticket email (SMTP sink), and check-in staff admit one of them on a 390 px wide
+screen by typing the code and pressing Enter (as a keyboard-wedge scanner does).
+
+The event and its two ticket types are made with the factory: organizers
+creating events in the browser is the organizations branch's part of #17.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.events.models import Ticket
+from tests.conftest import wait_for
+from tests.e2e.axe import install, overflow, violations
+from tests.e2e.test_event_browser import fill_tickets
+from tests.support.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def own_ticket_mail(smtp_sink, to):
+    return [m for m in smtp_sink.to(to) if str(m["Subject"]).startswith("Your ticket ")]
+
+
+def test_two_attendees_get_their_tickets_and_one_is_admitted(
+    browser, live_url, page, factory, worker, db, smtp_sink
+):
+    factory.payment_methods()
+    staff = factory.user(role="organizer", email="door@example.com", name="Door Staff")
+    event, (general, _vip) = factory.event(staff, quantities=(50, 10))
+
+    # The customer buys two tickets for two attendees, by card.
+    page.goto(f"/events/{event.id}")
+    fill_tickets(page, general, 2, "Guest")
+    page.fill("input[name=customer_name]", "Paying Customer")
+    page.fill("input[name=customer_email]", "payer@example.com")
+    page.check("#method-komoju_card")
+    page.click("#buy-tickets")
+    page.wait_for_url("**/_sandbox/komoju/sessions/**")
+    page.click("#komoju-credit_card-capture")
+    page.wait_for_url("**/events/orders/**")
+    page.wait_for_selector("#tickets", timeout=30000)
+
+    # Each attendee receives their own ticket email with their QR code.
+    db.session.rollback()
+    tickets = {t.attendee_email: t for t in db.session.scalars(select(Ticket))}
+    assert set(tickets) == {"guest1@example.com", "guest2@example.com"}
+    for address, ticket in tickets.items():
+        (mail,) = wait_for(lambda a=address: own_ticket_mail(smtp_sink, a), timeout=30)
+        text = mail.get_body(("plain",)).get_content()
+        assert ticket.code in text and ticket.attendee_name in text
+        others = [t.code for t in tickets.values() if t is not ticket]
+        assert not any(code in text for code in others)
+        pngs = [
+            p for p in mail.iter_attachments() if p.get_content_type() == "image/png"
+        ]
+        assert len(pngs) == 1 and pngs[0].get_content().startswith(b"\x89PNG")
+
+    # At the door, on a phone-sized screen.
+    context = browser.new_context(base_url=live_url, viewport=PHONE)
+    context.set_default_timeout(20000)
+    install(context)
+    door = context.new_page()
+    try:
+        door.goto("/login")
+        door.fill("input[name=email]", staff.email)
+        door.fill("input[name=password]", PASSWORD)
+        door.click("#content button[type=submit]")
+        door.wait_for_url("**/")
+        door.goto(f"/organizer/events/{event.id}/checkin")
+        assert overflow(door)[0] <= 0
+        assert violations(door) == []
+        first = tickets["guest1@example.com"]
+        door.fill("#gate", "North door")
+        door.fill("#code", first.code.lower())  # a scanner types, then Enter
+        door.press("#code", "Enter")
+        door.wait_for_selector("#scan-result.scan-ok")
+        result = door.inner_text("#scan-result")
+        assert first.attendee_name in result and general.name in result
+        assert door.inner_text("#counts tbody tr:first-child [data-in]") == "1"
+        assert overflow(door)[0] <= 0
+        assert violations(door) == []
+
+        door.fill("#code", first.code)
+        door.press("#code", "Enter")
+        door.wait_for_selector("#scan-result.scan-bad")
+        assert "North door" in door.inner_text("#scan-result")
+        assert violations(door) == []
+    finally:
+        context.close()
+    db.session.rollback()
+    admitted = db.session.get(Ticket, first.id)
+    assert admitted.checked_in_gate == "North door"
+    other = tickets["guest2@example.com"]
+    assert db.session.get(Ticket, other.id).checked_in_at is None
