@@ -40,6 +40,10 @@ def test_scan_page_admits_once_and_says_why_not(client, door, bought):
     assert 'data-result="unknown"' in html
     bad = client.post(url, data={"code": "!!"})
     assert bad.status_code == 400
+    for path in ("/offline", "/list"):
+        assert client.get(url + path).status_code == 200
+    overview = client.get(f"/organizer/events/{door.event.id}/door")
+    assert overview.status_code == 200
     counts = client.get(f"{url}/counts").get_json()["data"]
     assert counts[0] == {"ticketType": door.types[0].name, "sold": 2, "checkedIn": 1}
 
