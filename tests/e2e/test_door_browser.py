@@ -16,6 +16,7 @@ from app.events.models import Ticket
 from tests.conftest import wait_for
 from tests.e2e.axe import install, overflow, violations
 from tests.e2e.test_event_browser import fill_tickets
+from tests.organizer.conftest import make_order
 from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -98,3 +99,74 @@ def test_two_attendees_get_their_tickets_and_one_is_admitted(
     assert admitted.checked_in_gate == "North door"
     other = tickets["guest2@example.com"]
     assert db.session.get(Ticket, other.id).checked_in_at is None
+
+
+def test_an_offline_gate_scans_without_network_and_uploads_later(
+    browser, live_url, factory, db
+):
+    """The gate downloads the signed list, keeps admitting with the network
+    down (the list is verified with a non-extractable key on the device), and
+    its admissions reach the server when it is back online."""
+    staff = factory.user(role="organizer", email="gate@example.com")
+    event, types = factory.event(staff, quantities=(50, 10))
+    order = make_order(types, {0: 2}, name="Offline Guest")
+    first, second = db.session.scalars(
+        select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
+    ).all()
+    context = browser.new_context(base_url=live_url, viewport=PHONE)
+    context.set_default_timeout(20000)
+    install(context)
+    gate = context.new_page()
+    try:
+        gate.goto("/login")
+        gate.fill("input[name=email]", staff.email)
+        gate.fill("input[name=password]", PASSWORD)
+        gate.click("#content button[type=submit]")
+        gate.wait_for_url("**/")
+        gate.goto(f"/organizer/events/{event.id}/checkin/offline")
+        gate.click("#download")
+        gate.wait_for_selector("#gate-app[data-ready='1']")
+        assert violations(gate) == []
+
+        context.set_offline(True)
+        gate.fill("#offline-gate", "Side door")
+        gate.fill("#offline-code", first.code)
+        gate.press("#offline-code", "Enter")
+        gate.wait_for_selector("#offline-result.scan-ok")
+        assert first.attendee_name in gate.inner_text("#offline-result")
+        gate.fill("#offline-code", first.code)
+        gate.press("#offline-code", "Enter")
+        gate.wait_for_selector("#offline-result.scan-bad")
+        gate.fill("#offline-code", "NOTATICKET")
+        gate.press("#offline-code", "Enter")
+        gate.wait_for_selector("#offline-result.scan-bad")
+        assert overflow(gate)[0] <= 0
+        assert violations(gate) == []
+
+        # A list edited on the device is refused after a reload.
+        key = f"door-list-{event.id}"
+        gate.evaluate(
+            """key => { const s = JSON.parse(localStorage.getItem(key));
+               s.list = s.list.replace('"valid"', '"refunded"');
+               localStorage.setItem(key, JSON.stringify(s)); }""",
+            key,
+        )
+        context.set_offline(False)
+        gate.click("#upload")
+        gate.wait_for_function(
+            "document.getElementById('pending').textContent.match(/\\b0\\b/)"
+        )
+        gate.reload()
+        gate.wait_for_function(
+            "document.getElementById('list-state').textContent"
+            " === document.getElementById('gate-app').dataset.tAltered"
+        )
+        assert gate.get_attribute("#gate-app", "data-ready") is None
+        gate.fill("#offline-code", second.code)
+        gate.press("#offline-code", "Enter")
+        gate.wait_for_selector("#offline-result.scan-bad")
+    finally:
+        context.close()
+    db.session.rollback()
+    assert db.session.get(Ticket, first.id).checked_in_gate == "Side door"
+    assert db.session.get(Ticket, second.id).checked_in_at is None
