@@ -147,3 +147,28 @@ def test_twenty_gates_at_once_admit_exactly_one(app, door, live_url):
     row = db.session.get(Ticket, ticket.id)
     assert row.checked_in_gate == winner["data"]["gate"]
     assert db.session.scalar(select(func.count(CheckinScan.id))) == 1
+
+
+def test_every_member_role_works_the_door_but_only_owners_set_the_cut_off(
+    api, client, door, factory
+):
+    for role in ("check_in", "staff", "manager", "owner"):
+        member = factory.member(door.event, role, email=f"{role}@example.com")
+        (ticket,) = tickets_of(make_order(door.types, {0: 1}))
+        api.login(member.email, PASSWORD)
+        resp = api.post("/api/organizer/checkins", json={"code": ticket.code})
+        assert resp.status_code == 200, (role, resp.get_json())
+        client.post("/login", data={"email": member.email, "password": PASSWORD})
+        page = client.get(f"/organizer/events/{door.event.id}/checkin")
+        assert page.status_code == 200, role
+        cutoff = client.post(f"/organizer/events/{door.event.id}/door/cutoff", data={})
+        assert cutoff.status_code == (403 if role in ("check_in", "staff") else 303)
+        client.post("/logout")
+    # a member of another organization sees nothing
+    outsider = factory.member(door.other_event, "owner", email="out@example.com")
+    (ticket,) = tickets_of(make_order(door.types, {0: 1}))
+    api.login(outsider.email, PASSWORD)
+    assert (
+        api.post("/api/organizer/checkins", json={"code": ticket.code}).status_code
+        == 404
+    )
