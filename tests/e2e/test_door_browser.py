@@ -10,7 +10,10 @@ The door is worked by a member whose only role is check-in.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.events.models import Ticket
@@ -156,14 +159,12 @@ def test_an_offline_gate_scans_without_network_and_uploads_later(
         )
         context.set_offline(False)
         gate.click("#upload")
-        gate.wait_for_function(
-            "document.getElementById('pending').textContent.match(/\\b0\\b/)"
+        expect(gate.locator("#pending")).to_have_text(
+            re.compile(r"\b0$"), timeout=20000
         )
         gate.reload()
-        gate.wait_for_function(
-            "document.getElementById('list-state').textContent"
-            " === document.getElementById('gate-app').dataset.tAltered"
-        )
+        altered = gate.get_attribute("#gate-app", "data-t-altered")
+        expect(gate.locator("#list-state")).to_have_text(altered, timeout=20000)
         assert gate.get_attribute("#gate-app", "data-ready") is None
         gate.fill("#offline-code", second.code)
         gate.press("#offline-code", "Enter")
