@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run reset test lint format messages reliability bench clean mutation mutation-sample
+.PHONY: run reset test lint format messages reliability bench soak clean mutation mutation-sample
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -130,3 +130,11 @@ mutation-sample:
 
 clean:
 	rm -rf $(VENV) instance mutants .pytest_cache .ruff_cache .import_linter_cache
+
+# Chaos soak with a ledger audit (issue #13, docs/soak.md): gunicorn + two
+# workers + PostgreSQL + a Redis of its own + the gateway sandboxes under a
+# mixed load for SOAK_SECONDS while workers are SIGKILLed, Redis restarts empty,
+# database connections are cut and gateway APIs fail or hang; then the audit.
+# Drops and re-creates SOAK_DATABASE_URL (default: test_soak).
+soak: $(VENV)/.dev-deps
+	$(BIN)/python -m soak
