@@ -24,6 +24,7 @@ class Row:
     name: str
     expected: int
     actual: int
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -71,7 +72,13 @@ def money(conn, gateway: dict[str, set[str]]) -> list[Row]:
     rows.append(Row("money", "captures at the gateways", len(captured), len(captured)))
     rows.append(Row("money", "captures the shop has no payment for", 0, len(unknown)))
     rows.append(
-        Row("money", "captures not on a paid (or needs-refund) order", 0, len(not_paid))
+        Row(
+            "money",
+            "captures not on a paid (or needs-refund) order",
+            0,
+            len(not_paid),
+            "; ".join(f"{c[0]} {c[1]}: {known[c]}" for c in not_paid[:5]),
+        )
     )
     phantom = [
         k
@@ -127,10 +134,11 @@ def money(conn, gateway: dict[str, set[str]]) -> list[Row]:
     return rows
 
 
-# What the paid orders imply, line by line: an order refunded whole keeps nothing.
+# What the paid orders imply, line by line: an order refunded whole keeps nothing,
+# and one paid too late to be delivered (flagged needs_refund) gets nothing.
 KEPT = """
-  CASE WHEN o.status = 'paid' THEN oi.quantity - coalesce(oi.refunded_quantity, 0)
-       ELSE 0 END
+  CASE WHEN o.status = 'paid' AND NOT o.needs_refund
+       THEN oi.quantity - coalesce(oi.refunded_quantity, 0) ELSE 0 END
 """
 
 
@@ -158,7 +166,7 @@ def fulfilment(conn, fx: dict) -> list[Row]:
         conn,
         """
         SELECT count(*) FROM orders o JOIN order_items oi ON oi.order_id = o.id
-        WHERE o.status = 'paid' AND oi.cohort_id IS NOT NULL
+        WHERE o.status = 'paid' AND NOT o.needs_refund AND oi.cohort_id IS NOT NULL
         """,
     )
     enrolled = _one(conn, "SELECT count(*) FROM enrollments WHERE status = 'enrolled'")
@@ -295,9 +303,15 @@ def messages(conn) -> list[Row]:
         Row("messages", "receipts sent twice", 0, extra),
         Row(
             "stuck",
-            "outbox rows pending",
+            "outbox rows pending, due over 30 s ago",
             0,
-            _one(conn, "SELECT count(*) FROM outbox_events WHERE status = 'pending'"),
+            _one(
+                conn,
+                """
+                SELECT count(*) FROM outbox_events WHERE status = 'pending'
+                AND available_at < localtimestamp - interval '30 seconds'
+                """,
+            ),
         ),
         Row(
             "stuck",

@@ -36,10 +36,19 @@ class Stats:
         self.lock = threading.Lock()
         self.ops: Counter = Counter()  # (flow, outcome) -> n
         self.http_500: list[str] = []
+        self.reasons: Counter = Counter()  # (flow step, status, error code) -> n
 
     def add(self, flow: str, outcome: str) -> None:
         with self.lock:
             self.ops[(flow, outcome)] += 1
+
+    def why(self, what: str, resp: requests.Response) -> None:
+        try:
+            code = (resp.json().get("error") or {}).get("code", "")
+        except (ValueError, AttributeError):
+            code = ""
+        with self.lock:
+            self.reasons[(what, resp.status_code, code)] += 1
 
     def saw_500(self, what: str) -> None:
         with self.lock:
@@ -72,6 +81,8 @@ class Shop:
         if resp.status_code == 500:
             self.stats.saw_500(f"{what}: {resp.text[:200]}")
             raise Unavailable(what)
+        if resp.status_code >= 400:
+            self.stats.why(what, resp)
         if resp.status_code >= 500:
             raise Unavailable(what)
         if resp.status_code >= 400:
@@ -83,6 +94,8 @@ class Shop:
         try:
             resp = self.http.request(method, self.url + path, **kw)
         except requests.RequestException as exc:
+            with self.stats.lock:
+                self.stats.reasons[(what, 0, type(exc).__name__)] += 1
             raise Unavailable(what) from exc
         return self.check(resp, what)
 
@@ -141,7 +154,7 @@ def enroll(shop: Shop) -> None:
         "cohortId": cohort["id"],
         "sessionId": cohort["session_id"],
         "gateway": "esewa",
-        "formData": {"name": "Soak Trainee", "email": "t@soak.test", "phone": "+9779800000000"},
+        "formData": {"name": "Soak Trainee", "email": "trainee@example.com", "phone": "+9779800000000"},
     }
     init = shop.start("/api/mobile/training/enroll", body, shop.next_token(), "enroll")
     pay_esewa(shop, init, "enroll")
@@ -175,7 +188,7 @@ def pay_esewa(shop: Shop, init: dict, what: str) -> None:
 
 def tickets(shop: Shop, kind: str) -> None:
     lines = []
-    for ticket_type in random.sample(shop.fx["ticket_types"], random.choice((1, 2))):
+    for ticket_type in random.sample(shop.fx["ticket_types"], random.choice((1, 1, 2))):
         n = random.choice((1, 1, 2))
         people = [{"name": f"Guest {i}", "email": f"g{i}@soak.test"} for i in range(n)]
         lines.append({"ticketTypeId": ticket_type, "quantity": n, "attendees": people})
@@ -208,8 +221,9 @@ def rpc_order(shop: Shop) -> None:
     path = "/rpc/payment.v1.PaymentService/CreateOrder"
     data = shop.call("POST", path, "rpc", json=body, headers=headers).json()
     try:
+        outcome = "failed" if gw.outcome() == "failure" else "success"
         location = gw.paysession_pay(
-            shop.http, shop.sandbox, data["payment_session_id"], gw.outcome()
+            shop.http, shop.sandbox, data["payment_session_id"], outcome
         )
     except (requests.RequestException, RuntimeError) as exc:
         raise Unavailable("rpc at the gateway") from exc
@@ -243,7 +257,7 @@ def run_one(shop: Shop) -> None:
         shop.stats.add(name, "ok")
     except Refused:
         shop.stats.add(name, "refused")
-    except Unavailable:
+    except (Unavailable, requests.RequestException, KeyError, ValueError) as exc:
         shop.stats.add(name, "unavailable")
-    except (requests.RequestException, KeyError, ValueError):
-        shop.stats.add(name, "unavailable")
+        with shop.stats.lock:
+            shop.stats.reasons[(name, "-", repr(exc.__cause__ or exc)[:90])] += 1

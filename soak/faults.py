@@ -37,6 +37,7 @@ class FaultInjector(threading.Thread):
         self.count: Counter = Counter()
         self.errors: list[str] = []
         self.stop_flag = threading.Event()
+        self.workers_lock = threading.Lock()  # the supervisor keeps off meanwhile
         rounds = max(1, int(seconds // 75) + 1)
         plan = []
         for _ in range(rounds):
@@ -60,13 +61,14 @@ class FaultInjector(threading.Thread):
                 self.log(f"  ! fault {fault} failed: {exc!r}")
 
     def worker_kill(self, outage: float) -> None:
-        n = random.randrange(len(self.stack.workers))
-        proc = self.stack.workers[n]
-        self.log(f"  fault: SIGKILL worker-{n} (pid {proc.pid})")
-        _signal_group(proc.pid, signal.SIGKILL)
-        proc.popen.wait(10)
-        time.sleep(random.uniform(0.5, outage))
-        self.stack.workers[n] = self.stack.start_worker(n)
+        with self.workers_lock:
+            n = random.randrange(len(self.stack.workers))
+            proc = self.stack.workers[n]
+            self.log(f"  fault: SIGKILL worker-{n} (pid {proc.pid})")
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.popen.wait(10)
+            time.sleep(random.uniform(0.5, outage))
+            self.stack.workers[n] = self.stack.start_worker(n)
 
     def redis_restart(self, outage: float) -> None:
         down = random.uniform(1.0, outage)

@@ -10,9 +10,14 @@ from bench.data import add_users, connect
 
 PROMO_CODE = "SOAK-LIMITED"
 PROMO_MAX_USES = 8
-BOOKLET_STOCK = 40
+BOOKLET_STOCK = 150
 SMALL_COHORTS = 3  # besides the demo's "Evening cohort (small group)" of 3 seats
 SMALL_CAPACITY = 4
+# Hosted-page methods hold an unpaid order this long (the demo: 15-60 min), so
+# the auto-cancel's last status check - the only way the shop learns of a
+# customer who paid and closed the tab - falls inside the soak's settle time.
+HOLD_MINUTES = 2
+TICKET_SCALE = 4  # the demo's 100 General and 10 VIP seats, times this
 
 
 def build(app, db_url: str, users: int) -> dict:
@@ -22,6 +27,7 @@ def build(app, db_url: str, users: int) -> dict:
     from app.catalog.models import Event, Product, TicketType, TrainingCohort
     from app.catalog.models import TrainingSession
     from app.extensions import db
+    from app.payments.models import PaymentMethod
     from app.promotions.models import Promotion
 
     with app.app_context():
@@ -51,6 +57,8 @@ def build(app, db_url: str, users: int) -> dict:
             select(Product).where(Product.slug == "kathmandu-field-guide")
         )
         booklet.stock = BOOKLET_STOCK
+        for ticket_type in db.session.scalars(select(TicketType)):
+            ticket_type.quantity_total *= TICKET_SCALE
         db.session.add(
             Promotion(
                 code=PROMO_CODE,
@@ -61,6 +69,9 @@ def build(app, db_url: str, users: int) -> dict:
                 per_user_limit=1,
             )
         )
+        for method in db.session.scalars(select(PaymentMethod)):
+            if "hold_minutes" in (method.settings or {}):
+                method.settings = {**method.settings, "hold_minutes": HOLD_MINUTES}
         raw_key, _key = create_merchant_key("Soak merchant")
         db.session.commit()
         small = db.session.scalars(

@@ -17,8 +17,8 @@ from bench.data import connect
 from soak.customers import Refused, Shop, Unavailable
 
 DEMO_ORGANIZER = ("organizer@example.com", "demo-pass-123")
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-FORM_KEY = re.compile(r'name="key" value="([^"]*)"')
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+FORM_KEY = re.compile(r'<input[^>]*name="key"[^>]*value="([^"]*)"')
 
 
 class Organizer:
@@ -70,8 +70,10 @@ class Organizer:
             self.shop.stats.add("refund", "ok")
         except Refused:
             self.shop.stats.add("refund", "refused")
-        except (Unavailable, requests.RequestException, AttributeError):
+        except (Unavailable, requests.RequestException, AttributeError) as exc:
             self.shop.stats.add("refund", "unavailable")
+            with self.shop.stats.lock:
+                self.shop.stats.reasons[("refund", "-", repr(exc)[:90])] += 1
             self.logged_in = False
 
     def _pick(self) -> int | None:

@@ -27,6 +27,7 @@ from soak.customers import Shop, Stats, run_one
 from soak.faults import FaultInjector
 from soak.refunds import Organizer
 from soak.stack import Stack
+from soak.supervisor import Supervisor
 
 RESULTS = ROOT / "soak" / "results"
 T0 = time.monotonic()
@@ -55,12 +56,11 @@ class Settings:
     hang_seconds: float = 5.0
 
 
-def drive(stack: Stack, s: Settings, fx: dict, stats: Stats) -> FaultInjector:
-    """The load and the faults for `s.seconds`; returns the injector's tally."""
+def drive(stack: Stack, s: Settings, fx: dict, stats: Stats, injector) -> None:
+    """The load and the faults for `s.seconds`."""
     shop = Shop(stack, stats, fx["tokens"], fx)
     organizer = Organizer(shop, s.db_url)
     deadline = time.monotonic() + s.seconds
-    injector = FaultInjector(stack, s.seconds, log)
 
     def customer() -> None:
         while time.monotonic() < deadline:
@@ -88,16 +88,12 @@ def drive(stack: Stack, s: Settings, fx: dict, stats: Stats) -> FaultInjector:
     injector.join(60)
     for t in threads:
         t.join(60)
-    return injector
 
 
 def recover(stack: Stack) -> None:
-    """Whatever a fault left behind is put back, as an operator would."""
+    """Gateway modes back to normal (each fault resets its own; belt and braces)."""
     for name in ("esewa", "komoju", "paysession"):
         gw.set_mode(stack.sandbox, name, "ok")
-    for n, proc in enumerate(stack.workers):
-        if not proc.alive():
-            stack.workers[n] = stack.start_worker(n)
 
 
 def settle(stack: Stack, s: Settings, fx: dict) -> tuple[list, float]:
@@ -133,11 +129,20 @@ def main() -> int:
         log("starting: shop Redis, gateway Redis, gateways, gunicorn, two workers")
         stack.start()
         log(f"load: {s.clients} customers, the organizer, faults at random")
-        injector = drive(stack, s, fx, stats)
+        injector = FaultInjector(stack, s.seconds, log)
+        supervisor = Supervisor(stack, injector, log)
+        supervisor.start()
+        drive(stack, s, fx, stats, injector)
         log(f"load done; faults {dict(injector.count)}; recovering, then settling")
+        for (what, status, code), n in stats.reasons.most_common(15):
+            log(f"  not ok: {what} {status} {code} x{n}")
         recover(stack)
         rows, waited = settle(stack, s, fx)
+        supervisor.stop_flag.set()
         rows += audit.logs(stack, stats)
+        rows.append(
+            audit.Row("stuck", "workers that exited by themselves", 0, supervisor.exits)
+        )
         result = report.Result(
             settings=s,
             schema=how,
@@ -149,6 +154,9 @@ def main() -> int:
             settle_seconds=waited,
             logs=str(tmp.relative_to(ROOT)),
         )
+        for row in rows:
+            if row.detail and not row.ok:
+                log(f"  {row.name}: {row.detail}")
         text = report.render(result)
         print(text, flush=True)
         report.write(result, text, ROOT / "docs" / "soak.md")
