@@ -102,7 +102,10 @@ class Shop:
     def start(self, path: str, body: dict, token: str, what: str) -> dict:
         """A payment-starting POST; sometimes sent twice with one Idempotency-Key
         (a client retrying after a lost answer) - both must name one order."""
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
         first = self.call("POST", path, what, json=body, headers=headers).json()["data"]
         if random.random() < 0.15:
             again = self.call("POST", path, what, json=body, headers=headers)
@@ -127,7 +130,9 @@ class Shop:
 
     def _get(self, path: str, what: str) -> None:
         try:
-            resp = self.http.get(self.url + path, allow_redirects=False, timeout=TIMEOUT)
+            resp = self.http.get(
+                self.url + path, allow_redirects=False, timeout=TIMEOUT
+            )
         except requests.RequestException:
             return  # the browser gave up; the reconciliation must not
         if resp.status_code == 500:
@@ -154,7 +159,11 @@ def enroll(shop: Shop) -> None:
         "cohortId": cohort["id"],
         "sessionId": cohort["session_id"],
         "gateway": "esewa",
-        "formData": {"name": "Soak Trainee", "email": "trainee@example.com", "phone": "+9779800000000"},
+        "formData": {
+            "name": "Soak Trainee",
+            "email": "trainee@example.com",
+            "phone": "+9779800000000",
+        },
     }
     init = shop.start("/api/mobile/training/enroll", body, shop.next_token(), "enroll")
     pay_esewa(shop, init, "enroll")

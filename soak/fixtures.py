@@ -24,8 +24,13 @@ def build(app, db_url: str, users: int) -> dict:
     from sqlalchemy import select
 
     from app.accounts.merchant_keys import create_merchant_key
-    from app.catalog.models import Event, Product, TicketType, TrainingCohort
-    from app.catalog.models import TrainingSession
+    from app.catalog.models import (
+        Event,
+        Product,
+        TicketType,
+        TrainingCohort,
+        TrainingSession,
+    )
     from app.extensions import db
     from app.payments.models import PaymentMethod
     from app.promotions.models import Promotion

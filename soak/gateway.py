@@ -20,7 +20,9 @@ import sys
 
 from app import create_app
 
-app = create_app({"SANDBOX_HANG_SECONDS": float(os.environ.get("SOAK_HANG_SECONDS", "5"))})
+app = create_app(
+    {"SANDBOX_HANG_SECONDS": float(os.environ.get("SOAK_HANG_SECONDS", "5"))}
+)
 
 
 def main() -> int:

@@ -72,7 +72,9 @@ def render(r: Result) -> str:
     ]
     for row in r.rows:
         mark = "ok" if row.ok else "**FAIL**"
-        out.append(f"| {row.group} | {row.name} | {row.expected} | {row.actual} | {mark} |")
+        out.append(
+            f"| {row.group} | {row.name} | {row.expected} | {row.actual} | {mark} |"
+        )
     verdict = all(row.ok for row in r.rows) and enough_faults(r)
     out += ["", f"Result: **{'PASS' if verdict else 'FAIL'}** (logs: `{r.logs}`)."]
     return "\n".join(out) + "\n"

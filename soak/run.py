@@ -39,20 +39,28 @@ def log(msg: str) -> None:
 
 @dataclass
 class Settings:
-    seconds: int = field(default_factory=lambda: int(os.environ.get("SOAK_SECONDS") or 300))
+    seconds: int = field(
+        default_factory=lambda: int(os.environ.get("SOAK_SECONDS") or 300)
+    )
     settle: int = field(
         default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 180)
     )
-    clients: int = field(default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 6))
+    clients: int = field(
+        default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 6)
+    )
     db_url: str = field(
-        default_factory=lambda: os.environ.get("SOAK_DATABASE_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/test_soak"
+        default_factory=lambda: (
+            os.environ.get("SOAK_DATABASE_URL")
+            or "postgresql+psycopg://postgres@127.0.0.1:5432/test_soak"
+        )
     )
     port: int = field(default_factory=lambda: int(os.environ.get("SOAK_PORT") or 5300))
     redis_port: int = field(
         default_factory=lambda: int(os.environ.get("SOAK_REDIS_PORT") or 6410)
     )
-    seed: int = field(default_factory=lambda: int(os.environ.get("SOAK_SEED") or time.time()))
+    seed: int = field(
+        default_factory=lambda: int(os.environ.get("SOAK_SEED") or time.time())
+    )
     hang_seconds: float = 5.0
 
 

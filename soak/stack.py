@@ -152,7 +152,9 @@ class Stack:
         )
         wait_http(f"{self.gateway_url}/_bench/bare", gw)
         self.procs.start(
-            "gateway-worker", [str(BIN / "python"), "-m", "soak.gateway"], self.gateway_env
+            "gateway-worker",
+            [str(BIN / "python"), "-m", "soak.gateway"],
+            self.gateway_env,
         )
         shop = self.procs.start(
             "shop", [*gunicorn, "wsgi:app"], {**self.shop_env, "PORT": str(self.s.port)}

@@ -31,5 +31,7 @@ class Supervisor(threading.Thread):
                 if proc.alive():
                     continue
                 self.exits += 1
-                self.log(f"  ! worker-{n} exited by itself (code {proc.popen.returncode}); restarting it")
+                self.log(
+                    f"  ! worker-{n} exited by itself (code {proc.popen.returncode}); restarting it"
+                )
                 self.stack.workers[n] = self.stack.start_worker(n)
