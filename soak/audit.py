@@ -233,7 +233,8 @@ def fulfilment(conn, fx: dict) -> list[Row]:
             0,
             _one(
                 conn,
-                "SELECT count(*) FROM ticket_types\nWHERE quantity_sold > quantity_total",
+                "SELECT count(*) FROM ticket_types "
+                "WHERE quantity_sold > quantity_total",
             ),
         )
     )

@@ -31,7 +31,6 @@ class Supervisor(threading.Thread):
                 if proc.alive():
                     continue
                 self.exits += 1
-                self.log(
-                    f"  ! worker-{n} exited by itself (code {proc.popen.returncode}); restarting it"
-                )
+                code = proc.popen.returncode
+                self.log(f"  ! worker-{n} exited by itself ({code}); restarting it")
                 self.stack.workers[n] = self.stack.start_worker(n)
