@@ -17,7 +17,7 @@ from app.cli import register_commands
 from app.composition import wire
 from app.config import check_production_settings, load_config
 from app.db_setup import configure_engine
-from app.errors import register_error_handlers
+from app.errors import close_db_session, register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.security import register_security
 from app.templating import register_filters
@@ -66,6 +66,7 @@ def register_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    app.teardown_appcontext(close_db_session)  # runs before Flask-SQLAlchemy's
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
 from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, limiter
@@ -134,8 +135,11 @@ def register_error_handlers(app: Flask) -> None:
             return fail("VALIDATION_ERROR", message, 400)
         return render_template("errors/error.html", status=400, message=message), 400
 
+    # A transaction whose connection broke (a database restart, a cut TCP
+    # connection) and that was then committed: the same outage, not a bug.
+    @app.errorhandler(PendingRollbackError)
     @app.errorhandler(OperationalError)
-    def _db_down(exc: OperationalError):
+    def _db_down(exc: OperationalError | PendingRollbackError):
         log.error("database unavailable: %s", exc.__class__.__name__)
         try:
             db.session.rollback()
@@ -154,3 +158,22 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return fail("INTERNAL_ERROR", _("Internal error"), 500)
         return render_template("errors/error.html", status=500, message=message), 500
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    """End the request's session even when its connection is gone.
+
+    Flask-SQLAlchemy's own teardown rolls back on the way out; on a connection
+    the database already closed (a restart, `pg_terminate_backend`, a cut
+    network) that rollback raises, and gunicorn answers an empty 500 after the
+    response was decided (`make soak` saw it). Registered after
+    `db.init_app`, this runs first: the broken session is dropped and its
+    connection invalidated, so the pool never hands the dead one out again.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as exc:
+        log.warning("session closed on a lost connection: %s", exc.__class__.__name__)
+        with contextlib.suppress(DBAPIError):
+            db.session.registry().invalidate()
+        db.session.registry.clear()
