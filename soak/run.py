@@ -2,7 +2,7 @@
 the system settle, audit the ledger, write docs/soak.md; non-zero on any loss,
 double or stuck row.
 
-Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (180),
+Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (300),
 SOAK_CLIENTS (6 concurrent customers), SOAK_DATABASE_URL (a database the soak
 drops and re-creates), SOAK_PORT (5300: shop; +1 gateways), SOAK_REDIS_PORT
 (6410: shop's Redis, killed and restarted; +1 gateways'), SOAK_SEED.
@@ -43,7 +43,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("SOAK_SECONDS") or 300)
     )
     settle: int = field(
-        default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 180)
+        default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 300)
     )
     clients: int = field(
         default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 6)
