@@ -98,7 +98,7 @@ def register_error_handlers(app: Flask) -> None:
     # here into the request's language; `exc.code` never changes.
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        db.session.rollback()
+        rollback()
         message = str(exc.message)
         if wants_json():
             return fail(exc.code, message, exc.status, exc.details)
@@ -129,7 +129,7 @@ def register_error_handlers(app: Flask) -> None:
         # A value the database refuses (out of range, bad encoding) is the
         # caller's bad input, not our failure.
         log.warning("rejected by the database: %s", exc.orig.__class__.__name__)
-        db.session.rollback()
+        rollback()
         message = _("The request contains a value the store cannot accept.")
         if wants_json():
             return fail("VALIDATION_ERROR", message, 400)
@@ -141,10 +141,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError | PendingRollbackError):
         log.error("database unavailable: %s", exc.__class__.__name__)
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection may be gone already
-            db.session.remove()
+        rollback()
         message = _("The service is temporarily unavailable. Please try again.")
         if wants_json():
             return fail("SERVICE_UNAVAILABLE", message, 503)
@@ -153,11 +150,25 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        db.session.rollback()
+        rollback()
         message = _("Something went wrong on our side. Nothing was charged twice.")
         if wants_json():
             return fail("INTERNAL_ERROR", _("Internal error"), 500)
         return render_template("errors/error.html", status=500, message=message), 500
+
+
+def rollback() -> None:
+    """Roll the request's transaction back before answering an error; on a
+    connection the database already closed the rollback itself fails, and the
+    error page must still be the answer (a 503 or the ServiceError's own code,
+    not a 500 from inside the handler - `make soak` saw one under
+    `pg_terminate_backend`)."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            db.session.registry().invalidate()
+        db.session.registry.clear()
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:

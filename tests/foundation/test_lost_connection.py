@@ -43,3 +43,19 @@ def test_a_commit_after_the_connection_broke_answers_503(app, db):
     body = resp.get_json()
     assert body["success"] is False
     assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_a_refusal_on_a_broken_connection_keeps_its_answer(app, db):
+    """A ServiceError raised after the connection broke (the handler rolls back
+    first) still answers with its own status, not a 500 from the handler."""
+    from app.services_errors import ServiceError
+
+    with (
+        app.app_context(),
+        app.test_request_context("/api/mobile/events/checkout", method="POST"),
+    ):
+        break_connection(db)
+        refusal = ServiceError("SOLD_OUT", "Sold out.", 409)
+        resp = app.make_response(app.handle_user_exception(refusal))
+    assert resp.status_code == 409
+    assert resp.get_json()["error"]["code"] == "SOLD_OUT"
