@@ -3,9 +3,10 @@ the system settle, audit the ledger, write docs/soak.md; non-zero on any loss,
 double or stuck row.
 
 Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (300),
-SOAK_CLIENTS (3 concurrent customers), SOAK_DATABASE_URL (a database the soak
-drops and re-creates), SOAK_PORT (5300: shop; +1 gateways), SOAK_REDIS_PORT
-(6410: shop's Redis, killed and restarted; +1 gateways'), SOAK_SEED.
+SOAK_CLIENTS (2 concurrent customers), SOAK_PAUSE (5 s), SOAK_DATABASE_URL (a
+database the soak drops and re-creates), SOAK_PORT (5300: shop; +1 gateways),
+SOAK_REDIS_PORT (6410: shop's Redis, killed and restarted; +1 gateways'),
+SOAK_SEED.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 300)
     )
     clients: int = field(
-        default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 3)
+        default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 2)
     )
     db_url: str = field(
         default_factory=lambda: (
@@ -61,6 +62,11 @@ class Settings:
     seed: int = field(
         default_factory=lambda: int(os.environ.get("SOAK_SEED") or time.time())
     )
+    # Seconds a customer waits between operations (half to all of it): a pace
+    # the two forking workers keep up with on a busy 2-core machine.
+    pause: float = field(
+        default_factory=lambda: float(os.environ.get("SOAK_PAUSE") or 5)
+    )
     hang_seconds: float = 5.0
 
 
@@ -73,7 +79,7 @@ def drive(stack: Stack, s: Settings, fx: dict, stats: Stats, injector) -> None:
     def customer() -> None:
         while time.monotonic() < deadline:
             run_one(shop)
-            time.sleep(random.uniform(0.2, 1.0))  # a pace two workers keep up with
+            time.sleep(random.uniform(s.pause / 2, s.pause))
 
     def refunder() -> None:
         while time.monotonic() < deadline:
