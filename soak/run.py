@@ -2,7 +2,7 @@
 the system settle, audit the ledger, write docs/soak.md; non-zero on any loss,
 double or stuck row.
 
-Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (300),
+Settings (environment): SOAK_SECONDS (300), SOAK_SETTLE_SECONDS (420),
 SOAK_CLIENTS (2 concurrent customers), SOAK_PAUSE (5 s), SOAK_DATABASE_URL (a
 database the soak drops and re-creates), SOAK_PORT (5300: shop; +1 gateways),
 SOAK_REDIS_PORT (6410: shop's Redis, killed and restarted; +1 gateways'),
@@ -44,7 +44,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("SOAK_SECONDS") or 300)
     )
     settle: int = field(
-        default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 300)
+        default_factory=lambda: int(os.environ.get("SOAK_SETTLE_SECONDS") or 420)
     )
     clients: int = field(
         default_factory=lambda: int(os.environ.get("SOAK_CLIENTS") or 2)
