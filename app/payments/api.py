@@ -12,7 +12,7 @@ from app.payments.browser import placed_here
 from app.payments.gateways.registry import has_webhooks
 from app.payments.inbound import record_redirect, record_webhook
 from app.services_errors import NotFound, ServiceError
-from app.urls import with_query
+from app.urls import redirect_url_allowed, with_query
 
 bp = Blueprint("payments_api", __name__)
 
@@ -61,7 +61,9 @@ def gateway_return(payment_id: int, kind: str):
     result = RESULT_BY_HINT.get(outcome.verified_hint, "pending")
     if kind == "failure":
         result = "failure"
-    if order.return_url:
+    # Checked again at the door out: a URL stored before the browser-exact check
+    # (or edited in the database) must not send anyone off the allow-list.
+    if order.return_url and redirect_url_allowed(order.return_url):
         return redirect(
             with_query(
                 order.return_url,

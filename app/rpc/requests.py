@@ -23,6 +23,7 @@ from flask_babel import ngettext
 from app.db import utcnow
 from app.money import decimals
 from app.services_errors import ServiceError
+from app.urls import browser_host, return_url_allowed
 
 DEFAULT_CURRENCY = "INR"
 MAX_AMOUNT = Decimal("100000000")  # 10 crore rupees: far above any real order
@@ -128,6 +129,12 @@ def _url(body: dict, name: str, bad: Violations) -> str | None:
         return None
     if parts.username or parts.password:
         bad.add(name, _("must not carry credentials"))
+        return None
+    if browser_host(value) is None:
+        bad.add(name, _("must be a plain URL that browsers read the same way"))
+        return None
+    if name == "return_url" and not return_url_allowed(value):
+        bad.add(name, _("must be on a host this shop may send customers to"))
         return None
     return value
 
