@@ -7,6 +7,8 @@ import secrets
 from flask import Flask, abort, g, request
 from flask_babel import gettext as _
 
+from app.http.json_depth import MAX_JSON_DEPTH, too_deep
+
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
@@ -15,6 +17,7 @@ def csp_nonce() -> str:
 
 
 _NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _has_nul(data: bytes) -> bool:
@@ -39,6 +42,22 @@ def register_security(app: Flask) -> None:
                 abort(400, description=_("Text may not contain NUL characters."))
         elif _has_nul(request.get_data()):
             abort(400, description=_("Text may not contain NUL characters."))
+
+    @app.before_request
+    def _refuse_deep_json():
+        """A JSON body nested past any real request would exhaust the parser's
+        recursion (a 500): refuse it here, for every endpoint at once."""
+        if request.mimetype in _FORM_TYPES:
+            return
+        data = request.get_data()
+        if data and too_deep(data):
+            abort(
+                400,
+                description=_(
+                    "The JSON body is nested too deeply (at most %(limit)s levels).",
+                    limit=MAX_JSON_DEPTH,
+                ),
+            )
 
     production = app.config["APP_ENV"] == "production"
 

@@ -11,7 +11,6 @@ carries characters a well-formed URL never needs, is refused rather than
 
 from __future__ import annotations
 
-
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ada_url

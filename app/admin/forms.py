@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.digits import ascii_int
+
 ADDRESS_KEYS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
 
 
@@ -23,10 +25,17 @@ class CustomerOrderForm:
     def parse(cls, form: Any) -> CustomerOrderForm:
         """ValueError when the product or quantity is not a number."""
         return cls(
-            product_id=int(form.get("product_id") or 0),
-            quantity=int(form.get("quantity") or 1),
+            product_id=_whole(form.get("product_id") or "0"),
+            quantity=_whole(form.get("quantity") or "1"),
             name=form.get("name", ""),
             email=form.get("email", ""),
             address={k: form.get(f"ship_{k}", "") for k in ADDRESS_KEYS},
             note=form.get("note", ""),
         )
+
+
+def _whole(text: str) -> int:
+    number = ascii_int(text.strip(), 9)
+    if number is None:
+        raise ValueError("not a whole number")
+    return number

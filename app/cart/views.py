@@ -26,6 +26,7 @@ from app import form_tokens
 from app.cart import guest, pricing, services
 from app.cart.forms import CheckoutForm
 from app.checkout.services import checkout_cart
+from app.digits import ascii_int
 from app.extensions import db, limiter
 from app.payments import methods
 from app.services_errors import ServiceError
@@ -78,7 +79,7 @@ def view():
 
 def _product_id() -> int | None:
     raw = request.form.get("product_id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return ascii_int(raw, 9)
 
 
 def _back() -> str:
@@ -144,9 +145,8 @@ def promo():
 
 
 def _extend_choice() -> set[int]:
-    return {
-        int(v) for v in request.form.getlist("extend") if v.isdigit() and len(v) < 10
-    }
+    chosen = (ascii_int(v, 9) for v in request.form.getlist("extend"))
+    return {n for n in chosen if n is not None}
 
 
 @bp.post("/checkout")

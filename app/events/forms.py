@@ -14,6 +14,7 @@ from wtforms import EmailField, HiddenField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.catalog.models import Event
+from app.digits import ascii_int
 from app.events.services import MAX_PER_TYPE, Attendee, TicketRequest
 from app.i18n.forms import Form
 from app.orders.models import Order
@@ -43,9 +44,8 @@ def attendee_field(ticket_type_id: int, index: int, part: str) -> str:
 
 def quantity_of(form: MultiDict, ticket_type_id: int) -> int:
     raw = (form.get(qty_field(ticket_type_id)) or "0").strip()
-    if not raw.isdigit() or len(raw) > 3:
-        return -1  # refused by check_tickets with a clear message
-    return int(raw)
+    number = ascii_int(raw, 3)
+    return -1 if number is None else number  # -1: refused by check_tickets
 
 
 def ticket_requests(form: MultiDict, event: Event) -> list[TicketRequest]:

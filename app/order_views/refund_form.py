@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.digits import ascii_int
 from app.money import parse_amount
 from app.orders.models import Order
 from app.orders.states import is_paid
@@ -42,13 +43,14 @@ def _whole(text: str, name: str) -> int:
     text = (text or "").strip()
     if not text:
         return 0
-    if not text.isdigit() or len(text) > 6:
+    number = ascii_int(text, 6)
+    if number is None:
         raise ServiceError(
             "VALIDATION_ERROR",
             _("%(item)s: enter a whole number of items.", item=name),
             400,
         )
-    return int(text)
+    return number
 
 
 def parse_refund_form(form: Mapping[str, Any], order: Order) -> RefundChoice:

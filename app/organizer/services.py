@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Event, TicketType
 from app.db import utcnow
+from app.digits import ascii_int
 from app.events.models import Ticket
 from app.events.services import queue_ticket_email
 from app.extensions import db
@@ -207,8 +208,9 @@ def orders_query(event: Event, status: str = "", q: str = "") -> Select:
             ),
         ]
         number = q.lstrip("#")
-        if number.isdigit() and len(number) < 12:
-            terms.append(Order.id == int(number))
+        order_id = ascii_int(number, 9)
+        if order_id is not None:
+            terms.append(Order.id == order_id)
         query = query.where(or_(*terms))
     return query.order_by(Order.id.desc())
 

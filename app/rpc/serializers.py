@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from app.digits import ascii_int
 from app.extensions import db
 from app.money import decimals
 from app.orders.models import Order
@@ -84,7 +85,8 @@ def customer_id(order: Order) -> int | str:
     value = order.merchant_customer_id
     if value is None:
         return 0
-    return int(value) if value.isdigit() else value
+    number = ascii_int(value, 10)
+    return value if number is None else number
 
 
 def order_message(order: Order) -> dict[str, Any]:

@@ -165,8 +165,10 @@ def test_an_accepted_return_url_goes_where_a_browser_would_go(base_app, head, ta
         seen = ada_url.URL(url)  # a browser can parse it
         assert seen.protocol in ("http:", "https:")
         assert not seen.username and not seen.password
-        assert _listed(seen.hostname) or seen.host == "127.0.0.1:" + (
-            base_app.config["PUBLIC_BASE_URL"].rsplit(":", 1)[1]
+        assert (
+            _listed(seen.hostname)
+            or seen.host
+            == "127.0.0.1:" + (base_app.config["PUBLIC_BASE_URL"].rsplit(":", 1)[1])
         )
         assert browser_host(url) == seen.hostname
 

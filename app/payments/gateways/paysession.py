@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 
+from app.digits import ascii_int
 from app.money import decimals
 from app.payments.gateways.base import (
     CANCELLED,
@@ -330,14 +331,14 @@ class PaysessionGateway:
         timestamp = headers.get("x-webhook-timestamp", "")
         if not signature or not timestamp:
             raise InvalidSignature("x-webhook-signature or x-webhook-timestamp missing")
-        if not timestamp.isdigit() or len(timestamp) > 16:
+        sent_ms = ascii_int(timestamp, 16)
+        if sent_ms is None:
             raise InvalidSignature("x-webhook-timestamp is not epoch milliseconds")
         expected = sign(self.client_secret, timestamp, body)
         if not hmac.compare_digest(
             expected.encode(), signature.encode("utf-8", "replace")
         ):
             raise InvalidSignature("webhook signature does not verify")
-        sent_ms = int(timestamp)
         age = time.time() - sent_ms / 1000
         if abs(age) > self.webhook_tolerance:
             raise InvalidSignature(

@@ -274,3 +274,14 @@ def test_refund_goes_to_the_gateway_once(app, live_url):
     assert result.status == gw.REFUNDED and result.amount == 17000
     with pytest.raises(gw.GatewayRejected):
         gateway.refund(ref, 17000)  # same refund id again
+
+
+@pytest.mark.parametrize(
+    "ts", ["²" * 13, "١٧٠٤٠٩٠٦٠٥٠٠٠", "１７０４０９０６０５０００"]
+)
+def test_a_signed_timestamp_in_other_digits_is_refused_not_a_crash(ts):
+    """Issue #13: `str.isdigit()` accepted these and `int()` then failed (500)."""
+    with pytest.raises(gw.InvalidSignature):
+        adapter().verify_webhook(
+            headers(ts, sign(SECRET, ts, VECTOR_BODY)), VECTOR_BODY
+        )
