@@ -42,3 +42,32 @@ def test_html_part_and_attachments(mailbox, client, factory, app):
     assert image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
     assert client.get(f"/_dev/mail/{eml.name}/attachments/5").status_code == 404
     assert client.get("/_dev/mail/..%2Fsecret/html").status_code == 404
+
+
+def test_the_mailbox_is_for_admins_only(mailbox, app, factory):
+    """Issue #13 finding 9: anonymous visitors, customers and organizers get the
+    same 404 as a switched-off mailbox on every mailbox address; admins see it."""
+    with app.test_request_context():
+        deliver("sita@example.com", "Your order key", "key=secret", None, [])
+    [eml] = list(mailbox.glob("*.eml"))
+    urls = [
+        "/_dev/mail",
+        f"/_dev/mail/{eml.name}",
+        f"/_dev/mail/{eml.name}/html",
+        f"/_dev/mail/{eml.name}/attachments/0",
+    ]
+    for role in (None, "customer", "organizer"):
+        client = app.test_client()
+        if role:
+            user = factory.user(email=f"{role}@example.com", role=role)
+            client.post("/login", data={"email": user.email, "password": PASSWORD})
+        for url in urls:
+            resp = client.get(url)
+            assert resp.status_code == 404, (role, url)
+            assert "sita@example.com" not in resp.get_data(as_text=True)
+    admin = factory.user(email="admin@example.com", role="admin")
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    listing = client.get("/_dev/mail")
+    assert listing.status_code == 200
+    assert "sita@example.com" in listing.get_data(as_text=True)
