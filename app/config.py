@@ -126,6 +126,10 @@ def load_config(instance_path: str) -> dict:
         # to per-process memory until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Wrong passwords one account takes from browsers that never signed in
+        # to it, before those are refused for LOGIN_LOCK_SECONDS (issue #13).
+        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 10),
+        "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

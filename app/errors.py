@@ -101,11 +101,16 @@ def register_error_handlers(app: Flask) -> None:
         rollback()
         message = str(exc.message)
         if wants_json():
-            return fail(exc.code, message, exc.status, exc.details)
-        return (
-            render_template("errors/error.html", status=exc.status, message=message),
-            exc.status,
-        )
+            response = make_response(*fail(exc.code, message, exc.status, exc.details))
+        else:
+            page = render_template(
+                "errors/error.html", status=exc.status, message=message
+            )
+            response = make_response(page, exc.status)
+        wait = exc.details.get("retryAfter") if exc.status == 429 else None
+        if isinstance(wait, int) and wait > 0:
+            response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

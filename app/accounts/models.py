@@ -36,11 +36,11 @@ class User(UserMixin, db.Model):
     # None until the owner opens the link sent to the address (they may buy
     # meanwhile, and are reminded).
     email_verified_at: Mapped[dt.datetime | None]
-    # Part of every session cookie's user id: raising it (password reset or
-    # change, "sign out everywhere", deletion) ends every session made before.
-    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when the owner deleted the account: nobody can sign in to it again.
     deleted_at: Mapped[dt.datetime | None]
+    # Set when an admin disabled the account: no sign-in, session or token
+    # works until an admin enables it again.
+    disabled_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -53,13 +53,33 @@ class User(UserMixin, db.Model):
         return self.role in ("organizer", "admin")
 
     @property
-    def is_active(self) -> bool:  # Flask-Login: a deleted account cannot sign in
-        return self.deleted_at is None
+    def is_active(self) -> bool:
+        """Flask-Login: a deleted or disabled account cannot sign in."""
+        return self.deleted_at is None and self.disabled_at is None
+
+    # The raw id of the browser session this object was loaded for (or has just
+    # started); set by `app.accounts.sessions`, never stored on the user row.
+    session_key = None  # str | None; a plain attribute, not a column
 
     def get_id(self) -> str:
-        """The session cookie names the user *and* the session version, so a
-        raised version makes every older cookie name nobody."""
-        return f"{self.id}.{self.session_version}"
+        """The session cookie names the user *and* one `UserSession` row: when
+        that row is deleted (logout, password change, disabling, "sign out
+        everywhere") the cookie names nobody, even replayed."""
+        return f"{self.id}.{self.session_key or ''}"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie carries the raw key; only its hash is
+    stored, so a copy of the table opens no session."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
 
 
 class ApiToken(db.Model):

@@ -11,8 +11,8 @@ changes. Nothing about a link is stored.
 Asking for a reset answers the same whether or not an account has the address,
 so the form tells a stranger nothing about who shops here.
 
-Sessions end by raising the user's `session_version` (part of the id in every
-session cookie, `User.get_id`) and revoking their API tokens.
+Sessions end by deleting the account's server-side session rows
+(`app.accounts.sessions`) and revoking its API tokens.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
+from app.accounts import login_guard, sessions
 from app.accounts.models import ApiToken, User
 from app.db import utcnow
 from app.extensions import db
@@ -143,6 +144,7 @@ def reset_password(token: str, password: str) -> User:
     stop working. Opening the link proves the address, so it is confirmed."""
     user = user_for_reset(token)
     set_password(user, password)
+    login_guard.forget(user.email)  # the owner proved the address: no wait
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
@@ -150,13 +152,9 @@ def reset_password(token: str, password: str) -> User:
 
 
 def end_all_sessions(user: User) -> None:
-    """Sign the account out everywhere: every browser session (their cookies
-    name an older session version) and every API token."""
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(session_version=User.session_version + 1)
-    )
+    """Sign the account out everywhere: every browser session (its row is
+    deleted, so its cookie names nobody) and every API token."""
+    sessions.end_all(user.id)
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User, hash_token
-from app.accounts.recovery import send_verification
+from app.accounts.recovery import end_all_sessions, send_verification
 from app.db import utcnow
 from app.extensions import db
 from app.i18n.preferences import normalize_locale, valid_timezone
@@ -138,3 +138,15 @@ def set_preferences(user: User, locale: str | None, timezone: str | None) -> Non
     user.locale = chosen_locale
     user.timezone = chosen_zone
     db.session.flush()
+
+
+def set_disabled(user: User, disabled: bool) -> bool:
+    """An admin disables (or enables again) an account. Disabling ends every
+    session and API token at once; False when nothing changed."""
+    if disabled == (user.disabled_at is not None):
+        return False
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        end_all_sessions(user)
+    db.session.flush()
+    return True

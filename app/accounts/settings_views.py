@@ -15,9 +15,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from app.accounts import own_data, recovery
+from app.accounts import own_data, recovery, sessions
 from app.accounts.forms import DeleteAccountForm, EmailForm, PasswordForm, ReauthForm
 from app.extensions import db, limiter
 from app.services_errors import ServiceError
@@ -47,8 +47,8 @@ def change_password():
             )
         except ServiceError as exc:
             return _refused(form, exc, "accounts/password.html")
+        sessions.sign_in(user)  # this browser stays signed in, on a new session
         db.session.commit()
-        login_user(user)  # this browser stays signed in, on the new version
         flash(
             _("Password changed. Every other sign-in and API token was ended."),
             "success",

@@ -7,15 +7,16 @@ from flask import (
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from app.accounts import services
+from app.accounts import login_guard, services, sessions
 from app.accounts.forms import LoginForm, PreferencesForm, RegisterForm, TokenForm
 from app.accounts.models import User
 from app.cart import guest as guest_cart
@@ -37,15 +38,9 @@ def _load_user_afresh() -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """`<id>.<session version>` (`User.get_id`): a cookie made before the
-    account's sessions were ended names an older version, and nobody."""
-    number, _dot, version = user_id.partition(".")
-    if not (number.isdigit() and version.isdigit()) or len(user_id) > 24:
-        return None
-    user = db.session.get(User, int(number))
-    if user is None or user.session_version != int(version) or not user.is_active:
-        return None
-    return user
+    """`<id>.<session key>` (`User.get_id`): a cookie whose server-side session
+    was ended (logout, password change, disabling) names nobody."""
+    return sessions.load(user_id)
 
 
 @login_manager.unauthorized_handler
@@ -123,8 +118,8 @@ def register():
                     form[field].errors.append(msg)
             return render_template("accounts/register.html", form=form), exc.status
         _welcome_back(user)
+        sessions.sign_in(user)
         db.session.commit()
-        login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(_next_page())
     status = 400 if request.method == "POST" else 200
@@ -136,22 +131,33 @@ def register():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        try:
+            login_guard.check(form.email.data)
+        except login_guard.TooManyAttempts as exc:
+            flash(str(exc.message), "error")
+            page = make_response(render_template("accounts/login.html", form=form))
+            page.status_code = 429
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            login_guard.failed(form.email.data)
             flash(_("Email or password is wrong."), "error")
             return render_template("accounts/login.html", form=form), 401
         _welcome_back(user)
+        sessions.sign_in(user)
         db.session.commit()
-        login_user(user)
         flash(_("Logged in as %(name)s.", name=user.name), "success")
-        return redirect(_next_page())
+        return login_guard.remember_device(redirect(_next_page()), user.email)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    sessions.sign_out(user)
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
 

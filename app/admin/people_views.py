@@ -18,10 +18,12 @@ from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.merchant_keys import create_merchant_key, revoke_merchant_key
-from app.accounts.models import ROLES
+from app.accounts.models import ROLES, User
+from app.accounts.services import set_disabled
 from app.admin import services
 from app.admin.access import choices
 from app.admin.model_base import AuditedModelView, row_button
+from app.digits import ascii_int
 from app.extensions import db
 
 
@@ -69,8 +71,8 @@ class PaymentMethodView(AuditedModelView):
 class UserView(AuditedModelView):
     can_create = False
     can_delete = False
-    column_list = ("id", "email", "name", "phone", "role", "created_at")
-    column_filters = ("role", "created_at")
+    column_list = ("id", "email", "name", "phone", "role", "created_at", "disabled_at")
+    column_filters = ("role", "created_at", "disabled_at")
     column_searchable_list = ("email", "name")
     column_exclude_list = ("password_hash",)
     column_details_exclude_list = ("password_hash",)
@@ -82,6 +84,43 @@ class UserView(AuditedModelView):
         if model.id == current_user.id and model.role != "admin":
             raise ValidationError(_("You cannot remove your own admin role."))
         super().on_model_change(form, model, is_created)
+
+    def _set_disabled(self, ids, disabled: bool) -> int:
+        done = 0
+        for user_id in ids:
+            user = db.session.get(User, ascii_int(str(user_id), 12) or 0)
+            if user is None or (disabled and user.id == current_user.id):
+                continue
+            if set_disabled(user, disabled):
+                event = "user.disable" if disabled else "user.enable"
+                services.record(event, f"User#{user.id}")
+                done += 1
+        db.session.commit()
+        return done
+
+    @action(
+        "disable",
+        _l("Disable"),
+        _l("Disable the selected accounts? They are signed out everywhere at once."),
+    )
+    def action_disable(self, ids):
+        done = self._set_disabled(ids, True)
+        flash(
+            ngettext(
+                "%(num)d account disabled and signed out.",
+                "%(num)d accounts disabled and signed out.",
+                done,
+            ),
+            "success",
+        )
+
+    @action("enable", _l("Enable"), _l("Enable the selected accounts again?"))
+    def action_enable(self, ids):
+        done = self._set_disabled(ids, False)
+        flash(
+            ngettext("%(num)d account enabled.", "%(num)d accounts enabled.", done),
+            "success",
+        )
 
 
 class MerchantKeyView(AuditedModelView):

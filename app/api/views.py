@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, make_response, request
 from flask_babel import gettext as _
 
-from app.accounts import recovery
+from app.accounts import login_guard, recovery
 from app.accounts import services as accounts
 from app.api.openapi import build_spec
 from app.catalog import services as catalog
@@ -39,14 +39,18 @@ def register():
 @limiter.limit("10/minute")
 def token():
     body = json_body()
-    user = accounts.authenticate(
-        field(body, "email", str), field(body, "password", str)
-    )
+    email, password = field(body, "email", str), field(body, "password", str)
+    login_guard.check(email)  # 429 + Retry-After once the account is locked
+    user = accounts.authenticate(email, password)
     if user is None:
+        login_guard.failed(email)
         raise ServiceError("INVALID_CREDENTIALS", _("Email or password is wrong."), 401)
     raw = accounts.issue_token(user)
     db.session.commit()
-    return ok({"token": raw, "tokenType": "Bearer", "userId": user.id})
+    response = make_response(
+        *ok({"token": raw, "tokenType": "Bearer", "userId": user.id})
+    )
+    return login_guard.remember_device(response, user.email)
 
 
 @bp.post("/auth/password-reset")
