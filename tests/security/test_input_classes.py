@@ -59,11 +59,20 @@ def test_deep_json_is_a_400_dto_on_every_json_endpoint(client, path, payload):
     assert _is_dto_error(resp.get_json())
 
 
-def test_deep_json_on_the_rpc_is_a_400(client):
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/x-www-form-urlencoded", None]
+)
+def test_deep_json_on_the_rpc_is_a_400(client, db, content_type):
+    """The RPC reads its body as JSON whatever the content type says."""
+    from app.accounts.merchant_keys import create_merchant_key
+
+    raw, _key = create_merchant_key("Acme Books")
+    db.session.commit()
     resp = client.post(
         "/rpc/payment.v1.PaymentService/CreateOrder",
         data=DEEP,
-        content_type="application/json",
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {raw}"},
     )
     assert resp.status_code == 400
 
