@@ -53,7 +53,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 class IdConverter(IntegerConverter):
     """`<int:…>` in every route stops at the database's integer range, so an id
-    like 10**30 is a plain 404 instead of an overflow deep in the driver."""
+    like 10**30 is a plain 404 instead of an overflow deep in the driver.
+    ASCII digits only (Werkzeug's `\\d` also matches `١٢`), as `app.digits`."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)

@@ -10,6 +10,7 @@ import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from werkzeug.exceptions import NotFound
 
 from app.digits import ascii_int
 from app.http.json_depth import MAX_JSON_DEPTH, too_deep
@@ -145,3 +146,15 @@ UNICODE_DIGITS = st.characters(
 )
 def test_ascii_int_refuses_anything_but_ascii_digits(prefix, odd, suffix):
     assert ascii_int(prefix + odd + suffix) is None
+
+
+def test_route_ids_are_ascii_digits_only(app):
+    """`/api/payments/redirect/١٢/success` is no alias of payment 12: no route."""
+    urls = app.url_map.bind("shop.test")
+    assert urls.match("/api/payments/redirect/12/success")[1]["payment_id"] == 12
+    for path in (
+        "/api/payments/redirect/١٢/success",
+        "/api/payments/redirect/１２/failure",
+    ):
+        with pytest.raises(NotFound):
+            urls.match(path)
