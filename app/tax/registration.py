@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-NEPAL_PAN = re.compile(r"^\d{9}$")
-JAPAN_INVOICE = re.compile(r"^T\d{13}$")
+# ASCII digits only: `\d` also takes other scripts' digits (issue #13).
+NEPAL_PAN = re.compile(r"[0-9]{9}")
+JAPAN_INVOICE = re.compile(r"T[0-9]{13}")
 
 
 def japan_check_digit(base12: str) -> int:
@@ -20,16 +21,16 @@ def japan_check_digit(base12: str) -> int:
 
 def normalise(country: str, number: str) -> str:
     text = re.sub(r"[\s-]", "", number or "").upper()
-    if country == "JP" and text.isdigit() and len(text) == 13:
+    if country == "JP" and re.fullmatch(r"[0-9]{13}", text):
         text = "T" + text
     return text
 
 
 def is_valid(country: str, number: str) -> bool:
     if country == "NP":
-        return bool(NEPAL_PAN.match(number))
+        return bool(NEPAL_PAN.fullmatch(number))
     if country == "JP":
-        if not JAPAN_INVOICE.match(number):
+        if not JAPAN_INVOICE.fullmatch(number):
             return False
         digits = number[1:]
         return int(digits[0]) == japan_check_digit(digits[1:])

@@ -158,3 +158,13 @@ def test_route_ids_are_ascii_digits_only(app):
     ):
         with pytest.raises(NotFound):
             urls.match(path)
+
+
+def test_tax_numbers_are_ascii_digits_only():
+    from app.tax.registration import is_valid, normalise
+
+    assert is_valid("NP", "123456789")
+    for number in ("１２３４５６７８９", "١٢٣٤٥٦٧٨٩", "123456789\n"):
+        assert not is_valid("NP", number), number
+    assert normalise("JP", "１２３４５６７８９０１２３") == "１２３４５６７８９０１２３"
+    assert not is_valid("JP", "T１２３４５６７８９０１２３")
