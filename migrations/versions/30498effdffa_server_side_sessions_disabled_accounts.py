@@ -5,7 +5,7 @@ disabling and "sign out everywhere" delete; users.session_version, which only
 the last of those could raise, is replaced by it.
 
 Revision ID: 30498effdffa
-Revises: 76969a571398
+Revises: d7a1c9e4b320
 Create Date: 2026-11-30 04:44:58.684428
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '30498effdffa'
-down_revision = '76969a571398'
+down_revision = 'd7a1c9e4b320'
 branch_labels = None
 depends_on = None
 
