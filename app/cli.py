@@ -33,6 +33,9 @@ from app.tax.services import save_config
 TOKYO = "Asia/Tokyo"
 KATHMANDU = "Asia/Kathmandu"  # UTC+05:45
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo logins are printed on purpose
+# The demo event whose ticket sales have ended (issue #17).
+SALES_ENDED_SLUG = "osaka-design-workshop"
+
 DEMO_USERS = [
     ("customer@example.com", "Demo Customer", "customer", "+9779800000001"),
     ("organizer@example.com", "Demo Organizer", "organizer", "+819000000002"),
@@ -270,6 +273,36 @@ def seed_demo_data() -> list[tuple[str, str, str]]:
                     event_id=event.id, name="VIP", price=8000, quantity_total=10
                 ),
             ]
+        )
+
+    if not db.session.scalar(select(Event).where(Event.slug == SALES_ENDED_SLUG)):
+        # Next month's workshop whose ticket sales already closed yesterday:
+        # the event page says so and checkout answers 409 SALES_CLOSED.
+        starts = local_to_utc(
+            utcnow().date() + dt.timedelta(days=20), dt.time(14, 0), TOKYO
+        )
+        closed = Event(
+            organizer_id=users["organizer"].id,
+            organization_id=home_organization(users["organizer"]).id,
+            slug=SALES_ENDED_SLUG,
+            title="Osaka Design Workshop (sales closed)",
+            description="A hands-on afternoon; ticket sales have ended.",
+            venue="Umeda Studio, Osaka",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            timezone=TOKYO,
+            currency="JPY",
+        )
+        db.session.add(closed)
+        db.session.flush()
+        db.session.add(
+            TicketType(
+                event_id=closed.id,
+                name="Workshop seat",
+                price=5000,
+                quantity_total=30,
+                sales_end_at=utcnow() - dt.timedelta(days=1),
+            )
         )
 
     _set_demo_zones(Event, TrainingCohort, training)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import PRODUCT_TYPES, Event, Product, TrainingCohort
+from app.events.sales import closes_at, sale_state, visible_types
 from app.extensions import db
 from app.money import format_amount
 from app.services_errors import NotFound, ServiceError
@@ -107,7 +108,13 @@ def product_detail(product: Product) -> dict:
     return data
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
 def event_detail(event: Event) -> dict:
+    """The event and its listed ticket types (hidden ones stay out), each with
+    whether it is on sale and its sales window."""
     return {
         "id": event.id,
         "type": "event",
@@ -126,7 +133,10 @@ def event_detail(event: Event) -> dict:
                 "currency": event.currency,
                 "quantityTotal": t.quantity_total,
                 "seatsLeft": t.seats_left,
+                "saleState": sale_state(t),
+                "salesStartAt": _iso(t.sales_start_at),
+                "salesEndAt": _iso(closes_at(t)),
             }
-            for t in event.ticket_types
+            for t in visible_types(event)
         ],
     }

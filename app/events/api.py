@@ -18,7 +18,7 @@ from app.services_errors import ServiceError
 
 bp = Blueprint("events_api", __name__)
 
-BODY_FIELDS = {"eventId", "tickets", "paymentType", "returnUrl"}
+BODY_FIELDS = {"eventId", "tickets", "paymentType", "returnUrl", "unlockCode"}
 LINE_FIELDS = {"ticketTypeId", "quantity", "attendees"}
 ATTENDEE_FIELDS = {"name", "email"}
 
@@ -136,6 +136,7 @@ def mobile_checkout():
     tickets = parse_tickets(body.get("tickets"))
     payment_type = field(body, "paymentType", str)
     return_url = field(body, "returnUrl", str, required=False)
+    unlock_code = field(body, "unlockCode", str, required=False)
 
     def work() -> dict:
         method = services.method_for_payment_type(payment_type)
@@ -150,6 +151,7 @@ def mobile_checkout():
                 user_id=user.id,
             ),
             return_url=return_url,
+            unlock_code=unlock_code,
         )
         return init_response(order, payment)
 
@@ -159,7 +161,8 @@ def mobile_checkout():
 describe(
     "POST /api/mobile/events/checkout",
     summary="Buy event tickets (KOMOJU card or konbini); answers the payment-init "
-    "body of seeds 000/001 with initiationType 'redirect'",
+    "body of seeds 000/001 with initiationType 'redirect'; 409 SALES_CLOSED, "
+    "SALES_NOT_STARTED, SALES_PAUSED or EVENT_CANCELLED outside a sales window",
     auth=True,
     parameters=[IDEMPOTENCY_HEADER],
     requestBody={
@@ -200,6 +203,10 @@ describe(
             },
             "paymentType": {"type": "string", "enum": ["credit_card", "konbini"]},
             "returnUrl": {"type": "string", "format": "uri"},
+            "unlockCode": {
+                "type": "string",
+                "description": "the code that unlocks a hidden ticket type",
+            },
         },
     },
 )

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.catalog.models import Event, TicketType
 from app.checkout.services import check_return_url
 from app.conditional import guarded_update
+from app.events import sales
 from app.events.models import Ticket
 from app.extensions import db
 from app.mail.services import queue_email
@@ -206,14 +207,19 @@ def for_buyer(request: TicketRequest, buyer: Buyer) -> TicketRequest:
     )
 
 
+def max_per_order(ticket_type: TicketType) -> int:
+    return min(ticket_type.max_per_order or MAX_PER_TYPE, MAX_PER_TYPE)
+
+
 def check_tickets(
-    event: Event, tickets: list[TicketRequest]
+    event: Event, tickets: list[TicketRequest], unlock_code: str | None = None
 ) -> list[tuple[TicketType, TicketRequest]]:
-    """Every line names one of the event's types once, 1..10 tickets, and one
-    attendee (name and email) per ticket."""
+    """Every line names one of the event's types once (a hidden one only with
+    its code), 1..its per-order maximum tickets, and one attendee (name and
+    email) per ticket."""
     if not tickets:
         raise _invalid(_("Choose at least one ticket."), {"tickets": "empty"})
-    types = {t.id: t for t in event.ticket_types}
+    types = {t.id: t for t in sales.visible_types(event, unlock_code)}
     problems: dict[str, str] = {}
     seen: set[int] = set()
     lines = []
@@ -227,8 +233,10 @@ def check_tickets(
             problems[f"{where}.ticketTypeId"] = "listed twice"
             continue
         seen.add(req.ticket_type_id)
-        if not 1 <= req.quantity <= MAX_PER_TYPE:
-            problems[f"{where}.quantity"] = f"between 1 and {MAX_PER_TYPE}"
+        if not 1 <= req.quantity <= max_per_order(ticket_type):
+            problems[f"{where}.quantity"] = (
+                f"between 1 and {max_per_order(ticket_type)}"
+            )
             continue
         if len(req.attendees) != req.quantity:
             problems[f"{where}.attendees"] = "one attendee per ticket"
@@ -290,17 +298,19 @@ def checkout_event(
     buyer: Buyer,
     return_url: str | None = None,
     web: bool = False,
+    unlock_code: str | None = None,
 ) -> tuple[Order, Payment]:
     """Create an event order holding its tickets and its first payment attempt.
 
     Any refusal (validation, sold out, method, gateway outage) raises and the
     caller's transaction rolls back: no order, no hold, no payment.
     """
+    event = get_event(event_id)
+    lines = check_tickets(event, [for_buyer(r, buyer) for r in tickets], unlock_code)
+    sales.check_on_sale([t for t, _r in lines])
     if not web:
         check_return_url(return_url)
-    event = get_event(event_id)
     check_buyer(buyer)
-    lines = check_tickets(event, [for_buyer(r, buyer) for r in tickets])
     if method.backend != EVENT_GATEWAY:
         raise ServiceError(
             "PAYMENT_METHOD_NOT_ALLOWED",

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from app import form_tokens
 from app.catalog import services as catalog
-from app.events import attendees, services
+from app.events import attendees, sales, services
 from app.events import tickets as ticket_codes
 from app.events.forms import (
     AttendeeNamesForm,
@@ -27,6 +27,7 @@ from app.events.forms import (
     refill_values,
     ticket_requests,
 )
+from app.events.states import SaleState
 from app.extensions import db, limiter
 from app.orders.states import is_paid
 from app.payments import methods
@@ -69,6 +70,21 @@ def _refill(event, form) -> dict[str, str]:
     return refill_values(order)
 
 
+def _sales_note(types) -> tuple[SaleState, object] | None:
+    """Why nothing can be bought (None while some type is on sale): when sales
+    open, or that they closed or are paused."""
+    states = {state for _t, state in types}
+    if not types or SaleState.ON_SALE in states:
+        return None
+    upcoming = [t.sales_start_at for t, s in types if s == SaleState.NOT_STARTED]
+    if upcoming:
+        return SaleState.NOT_STARTED, min(upcoming)
+    for state in (SaleState.CANCELLED, SaleState.PAUSED):
+        if state in states:
+            return state, None
+    return SaleState.CLOSED, None
+
+
 def _render(event, form, status: int = 200):
     values = request.form if request.method == "POST" else _refill(event, form)
     if request.method == "GET" and current_user.is_authenticated:
@@ -78,12 +94,18 @@ def _render(event, form, status: int = 200):
     if not form.method.data and form.method.choices:
         form.method.data = form.method.choices[0][0]
     form.form_token.data = form_tokens.issue("event")
+    code = (request.values.get("code") or "").strip()[:40]
+    types = [(t, sales.sale_state(t)) for t in sales.visible_types(event, code)]
     return (
         render_template(
             "events/event.html",
             event=event,
             form=form,
             values=values,
+            types=types,
+            sales_note=_sales_note(types),
+            unlock_code=code,
+            SaleState=SaleState,
             qty_field=qty_field,
             attendee_field=attendee_field,
             max_per_type=services.MAX_PER_TYPE,
@@ -131,6 +153,7 @@ def checkout(event_id: int):
             method=methods.resolve_method(form.method.data),
             buyer=buyer,
             web=True,
+            unlock_code=(request.form.get("code") or "").strip()[:40] or None,
         )
     except ServiceError as exc:
         db.session.rollback()
