@@ -51,7 +51,10 @@ from app.order_views import pages as order_pages
 from app.order_views.invoice_email import receipt_email_context
 from app.orders import fulfilment
 from app.orders.emails import add_order
+from app.organizer import cancellation as event_cancellation
 from app.organizer import invoices as organizer_invoices
+from app.organizer import manage_views as organizer_setup
+from app.organizer import team_views as organizer_team
 from app.organizer import views as organizer_pages
 from app.outbox import relay as outbox_relay
 from app.outbox import topics
@@ -87,6 +90,8 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (organizer_pages.bp, "/organizer"),
     (organizer_invoices.bp, "/organizer"),
     (checkin_pages.bp, "/organizer"),
+    (organizer_setup.bp, "/organizer"),
+    (organizer_team.bp, "/organizer"),
     (dev_mailbox.bp, None),
     (admin_pages.bp, None),
     (booklet_pages.bp, None),
@@ -154,6 +159,7 @@ TOPICS: dict[str, topics.Topic] = {
     "order.payment_authorized": topics.Topic(payment_jobs.handle_payment_authorized),
     "order.payment_expired": topics.Topic(payment_jobs.handle_payment_expired),
     "payment.refund": topics.Topic(refund_execution.handle_refund),
+    "event.cancel": topics.Topic(event_cancellation.handle_event_cancel),
     "payment.refund_sync": topics.Topic(refund_sync.handle_refund_sync),
     "payment.transfer_reminder": topics.Topic(
         bank_transfer.handle_transfer_reminder, queue="mail"

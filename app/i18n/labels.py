@@ -192,7 +192,16 @@ CHECK_OUTCOMES = {
     "order-failed": _l("the order failed"),
 }
 
+# Roles of an organization's members (app.organizer.roles).
+MEMBER_ROLES = {
+    "owner": _l("Owner"),
+    "manager": _l("Manager"),
+    "staff": _l("Staff"),
+    "check_in": _l("Check-in"),
+}
+
 TABLES = {
+    "role": MEMBER_ROLES,
     "order": ORDER_STATUS,
     "payment": PAYMENT_STATUS,
     "enrollment": ENROLLMENT_STATUS,

@@ -32,7 +32,7 @@ from app.orders.states import OPEN_ORDER_STATUSES
 from app.organizer import access, export, services
 from app.organizer.charts import sales_chart
 from app.organizer.forms import ActionForm, OrderFilterForm, RefundForm, ResendForm
-from app.organizer.roles import ORDERS
+from app.organizer.roles import EVENTS, MEMBERS, ORDERS
 from app.services_errors import NotFound, ServiceError
 
 bp = Blueprint("organizer", __name__)
@@ -72,8 +72,12 @@ def dashboard():
     events = services.organizer_events(current_user, ORDERS)
     summaries = services.summarise(events)
     series = services.sales_per_day([e.id for e in events])
+    mine = access.memberships(current_user)
     return render_template(
         "organizer/dashboard.html",
+        manageable={e.id for e in services.organizer_events(current_user, EVENTS)},
+        can_create=current_user.is_organizer or any(m.role in EVENTS for m in mine),
+        teams=[m.organization for m in mine if m.role in MEMBERS],
         summaries=summaries,
         totals=services.sales_totals(summaries),
         charts=_charts(
