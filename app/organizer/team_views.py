@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.i18n.labels import label
 from app.organizer import access, team
 from app.organizer.manage_forms import ConfirmForm, InviteForm
 from app.organizer.roles import MEMBERS
@@ -26,7 +25,6 @@ def _page(organization, form, status: int = 200):
             invitations=team.pending_invitations(organization),
             form=form,
             action_form=ConfirmForm(),
-            label=label,
         ),
         status,
     )
