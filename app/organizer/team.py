@@ -54,8 +54,11 @@ def pending_invitations(organization: Organization) -> list[Invitation]:
     )
 
 
-def invite(organization: Organization, email: str, role: str, inviter) -> Invitation:
-    """Book the invitation email; the token exists only in the link."""
+def invite(
+    organization: Organization, email: str, role: str, inviter
+) -> tuple[Invitation, str]:
+    """Book the invitation email; the token exists only in the link (and is
+    returned to the caller, never stored)."""
     raw = secrets.token_urlsafe(32)
     invitation = Invitation(
         organization_id=organization.id,
@@ -85,7 +88,7 @@ def invite(organization: Organization, email: str, role: str, inviter) -> Invita
         f"Organization#{organization.id}",
         {"email": invitation.email, "role": invitation.role},
     )
-    return invitation
+    return invitation, raw
 
 
 def _gone() -> NotFound:

@@ -17,12 +17,14 @@ from app.accounts.models import User
 from app.admin import services as audit
 from app.booklets.services import checkout_booklet
 from app.catalog.models import Event, Product, TicketType
-from app.cli import seed_demo_data
+from app.cli import SALES_ENDED_SLUG, seed_demo_data
 from app.events.models import Ticket
 from app.events.services import reserve
 from app.extensions import db
 from app.mail.services import handle_send_email
 from app.orders.services import LineItem, create_order
+from app.organizer import team
+from app.organizer.models import Organization
 from app.payments import methods
 from app.payments.finalise import verify_payment
 from app.payments.handoff import initiate_payment
@@ -146,6 +148,32 @@ def build(mail_folder: Path) -> DemoWorld:
     audit.record("demo.seed", "demo", {"note": "page sweep"})
     db.session.commit()
 
+    # Issue #17: an event cancelled by its organizer (its progress page), the
+    # demo event whose sales closed, and an invitation for the customer.
+    organizer = db.session.scalar(
+        select(User).where(User.email == "organizer@example.com")
+    )
+    cancelled = Event(
+        organizer_id=organizer.id,
+        organization_id=event.organization_id,
+        slug="cancelled-demo-event",
+        title="Cancelled Meetup",
+        venue="Hall",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        currency="JPY",
+        active=False,
+        cancelled_at=event.created_at,
+    )
+    db.session.add(cancelled)
+    closed = db.session.scalar(select(Event).where(Event.slug == SALES_ENDED_SLUG))
+    with current_app.test_request_context():
+        organization = db.session.get(Organization, event.organization_id)
+        _invitation, invitation_token = team.invite(
+            organization, customer.email, "staff", organizer
+        )
+    db.session.commit()
+
     ticket = db.session.scalar(select(Ticket).where(Ticket.order_id == event_order.id))
     # The caller points MAIL_URL at `mail_folder` (the development mailbox).
     handle_send_email(
@@ -173,5 +201,10 @@ def build(mail_folder: Path) -> DemoWorld:
             "customer_id": str(customer.id),
             "reset_token": reset,
             "mail": mail,
+            "ticket_type": str(general.id),
+            "organization": str(event.organization_id),
+            "cancelled_event": str(cancelled.id),
+            "closed_event": str(closed.id),
+            "invitation": invitation_token,
         }
     )
