@@ -38,6 +38,8 @@ from app.downloads import views as download_pages
 from app.events import api as event_api
 from app.events import fulfilment as event_goods
 from app.events import views as event_pages
+from app.events import waitlist
+from app.events import waitlist_views as waitlist_pages
 from app.events.emails import tickets_email_context
 from app.extensions import csrf
 from app.http import auth as api_auth
@@ -87,6 +89,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (payment_pages.bp, None),
     (training_pages.bp, None),
     (event_pages.bp, None),
+    (waitlist_pages.bp, None),
     (organizer_pages.bp, "/organizer"),
     (organizer_invoices.bp, "/organizer"),
     (checkin_pages.bp, "/organizer"),
@@ -160,6 +163,7 @@ TOPICS: dict[str, topics.Topic] = {
     "order.payment_expired": topics.Topic(payment_jobs.handle_payment_expired),
     "payment.refund": topics.Topic(refund_execution.handle_refund),
     "event.cancel": topics.Topic(event_cancellation.handle_event_cancel),
+    "waitlist.expire": topics.Topic(waitlist.handle_offer_expiry),
     "payment.refund_sync": topics.Topic(refund_sync.handle_refund_sync),
     "payment.transfer_reminder": topics.Topic(
         bank_transfer.handle_transfer_reminder, queue="mail"

@@ -34,6 +34,24 @@ class EventCheckoutForm(Form):
     form_token = HiddenField()
 
 
+class WaitlistForm(Form):
+    ticket_type_id = HiddenField()
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("Your email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+
+
+class ClaimForm(Form):
+    attendee_name = StringField(
+        _l("Attendee name"), validators=[DataRequired(), Length(max=120)]
+    )
+    attendee_email = EmailField(
+        _l("Attendee email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    method = RadioField(_l("Pay with"), validators=[DataRequired()], choices=[])
+
+
 def qty_field(ticket_type_id: int) -> str:
     return f"qty-{ticket_type_id}"
 

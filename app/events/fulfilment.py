@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.catalog.models import TicketType
 from app.conditional import guarded_update
 from app.db import utcnow
+from app.events import waitlist
 from app.events.models import Ticket
 from app.events.services import queue_attendee_emails, queue_ticket_email
 from app.events.tickets import new_code
@@ -136,6 +137,7 @@ def cancelled(order: Order) -> None:
             TicketType.reserved >= n,
             reserved=TicketType.reserved - n,
         )
+        waitlist.offer_next(item.ticket_type_id)
 
 
 def refunded(order: Order, lines: RefundedLines = None) -> None:
@@ -166,6 +168,7 @@ def refunded(order: Order, lines: RefundedLines = None) -> None:
             TicketType.quantity_sold >= len(tickets),
             quantity_sold=TicketType.quantity_sold - len(tickets),
         )
+        waitlist.offer_next(item.ticket_type_id)
         voided += len(tickets)
     if voided:
         db.session.flush()

@@ -22,6 +22,7 @@ from app.events import tickets as ticket_codes
 from app.events.forms import (
     AttendeeNamesForm,
     EventCheckoutForm,
+    WaitlistForm,
     attendee_field,
     qty_field,
     refill_values,
@@ -104,6 +105,7 @@ def _render(event, form, status: int = 200):
             values=values,
             types=types,
             sales_note=_sales_note(types),
+            waitlist_form=WaitlistForm(formdata=None),
             unlock_code=code,
             SaleState=SaleState,
             qty_field=qty_field,

@@ -56,7 +56,7 @@ def test_cancelling_refunds_every_paid_order_and_emails_buyers(
     assert resp.status_code == 303
     progress_url = resp.headers["Location"]
     page = client.get(progress_url).get_data(as_text=True)
-    assert "0 of 2 paid orders refunded" in page and 'data-done="no"' in page
+    assert "0 of 2 paid orders refunded" in page and 'data-done="false"' in page
     # Checkout is closed at once.
     resp = checkout(shop, [(shop.general, 1)])
     assert resp.status_code == 409
@@ -73,7 +73,7 @@ def test_cancelling_refunds_every_paid_order_and_emails_buyers(
         f"event-{shop.event.id}-order-{oid}" for oid in (first, second)
     )
     page = client.get(progress_url).get_data(as_text=True)
-    assert "2 of 2 paid orders refunded" in page and 'data-done="yes"' in page
+    assert "2 of 2 paid orders refunded" in page and 'data-done="true"' in page
     subjects = [str(m["Subject"]) for m in smtp_sink.to("buyer@example.com")]
     assert subjects.count(f"{shop.event.title} is cancelled") == 2
 

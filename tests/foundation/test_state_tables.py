@@ -11,6 +11,7 @@ from enum import StrEnum
 
 import pytest
 
+from app.events.states import WAITLIST_LIFECYCLE, WaitlistStatus
 from app.lifecycle import IllegalTransition, Lifecycle
 from app.mail.states import EMAIL_LIFECYCLE, EmailStatus
 from app.orders.shipping_states import SHIPPING_LIFECYCLE, ShippingStatus
@@ -105,7 +106,16 @@ NOTIFICATION_MOVES = {
     ("exhausted", "resend"): "pending",
 }
 
+WAITLIST_MOVES = {
+    ("waiting", "offer"): "offered",
+    ("offered", "claim"): "claimed",
+    ("offered", "expire"): "expired",
+    ("waiting", "leave"): "left",
+    ("offered", "leave"): "left",
+}
+
 TABLES = [
+    ("waitlist", WAITLIST_LIFECYCLE, list(WaitlistStatus), WAITLIST_MOVES),
     ("order", ORDER_LIFECYCLE, list(OrderStatus), ORDER_MOVES),
     ("payment", PAYMENT_LIFECYCLE, list(PaymentStatus), PAYMENT_MOVES),
     ("shipping", SHIPPING_LIFECYCLE, [None, *ShippingStatus], SHIPPING_MOVES),

@@ -5,6 +5,7 @@ the link tokens a visitor would hold."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,13 +14,15 @@ from sqlalchemy import select
 
 from app.accounts import recovery
 from app.accounts.merchant_keys import create_merchant_key
-from app.accounts.models import User
+from app.accounts.models import User, hash_token
 from app.admin import services as audit
 from app.booklets.services import checkout_booklet
 from app.catalog.models import Event, Product, TicketType
 from app.cli import SALES_ENDED_SLUG, seed_demo_data
-from app.events.models import Ticket
+from app.db import utcnow
+from app.events.models import Ticket, WaitlistEntry
 from app.events.services import reserve
+from app.events.states import WaitlistStatus
 from app.extensions import db
 from app.mail.services import handle_send_email
 from app.orders.services import LineItem, create_order
@@ -172,6 +175,20 @@ def build(mail_folder: Path) -> DemoWorld:
         _invitation, invitation_token = team.invite(
             organization, customer.email, "staff", organizer
         )
+    # A waiting-list offer for the demo event's VIP ticket (its link token).
+    vip = event.ticket_types[-1]
+    offer_token = "demo-offer-" + "0" * 20
+    db.session.add(
+        WaitlistEntry(
+            ticket_type_id=vip.id,
+            name="Kenji Sato",
+            email="kenji@example.com",
+            status=WaitlistStatus.OFFERED,
+            token_hash=hash_token(offer_token),
+            offered_at=utcnow(),
+            offer_expires_at=utcnow() + dt.timedelta(hours=24),
+        )
+    )
     db.session.commit()
 
     ticket = db.session.scalar(select(Ticket).where(Ticket.order_id == event_order.id))
@@ -206,5 +223,6 @@ def build(mail_folder: Path) -> DemoWorld:
             "cancelled_event": str(cancelled.id),
             "closed_event": str(closed.id),
             "invitation": invitation_token,
+            "waitlist_offer": offer_token,
         }
     )
