@@ -16,6 +16,7 @@ from app import (
 from app.cli import register_commands
 from app.composition import wire
 from app.config import check_production_settings, load_config
+from app.db_retry import retry_once
 from app.db_setup import configure_engine
 from app.errors import close_db_session, register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -48,7 +49,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     register_filters(app)
     register_security(app)
+    register_retries(app)
     return app
+
+
+def register_retries(app: Flask) -> None:
+    """Every view runs its transaction again, once, after a deadlock or a
+    serialization failure (`app.db_retry`); names are kept, so CSRF exemptions
+    and rate limits still find their views."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static" and not getattr(view, "retries_once", False):
+            app.view_functions[endpoint] = retry_once(view)
 
 
 class IdConverter(IntegerConverter):

@@ -15,6 +15,7 @@ import redis
 from flask import current_app, has_app_context
 from rq import Queue
 
+from app.db_retry import retry_once
 from app.extensions import db
 
 # Queues are named by purpose; `worker.py` listens on all of them.
@@ -23,7 +24,8 @@ QUEUE_NAMES = ("payments", "default", "mail", "maintenance", "sandbox")
 
 def in_app_context(func: Callable) -> Callable:
     """Run a job inside the current app context and commit once at the end (or
-    roll back). `worker.py` pushes the context around every job it performs."""
+    roll back); a deadlock or serialization failure runs it once more.
+    `worker.py` pushes the context around every job it performs."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -31,10 +33,14 @@ def in_app_context(func: Callable) -> Callable:
             raise RuntimeError(
                 f"{func.__qualname__} needs the app: run jobs with worker.py"
             )
-        try:
+
+        def run():
             result = func(*args, **kwargs)
             db.session.commit()
             return result
+
+        try:
+            return retry_once(run)()  # once more after a deadlock (app.db_retry)
         except BaseException:
             db.session.rollback()
             raise

@@ -37,6 +37,7 @@ def order_dict(order: Order) -> dict:
         "status": order.status,
         "final": order.status in FINAL_ORDER_STATUSES,
         "needsRefund": order.needs_refund,
+        "promotionPastLimit": order.promotion_past_limit,
         "currency": order.currency,
         "subtotal": format_amount(order.subtotal, order.currency),
         "discount": format_amount(order.discount, order.currency),

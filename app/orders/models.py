@@ -53,6 +53,11 @@ class Order(db.Model):
     # Unguessable token that opens the order without logging in (seed 003).
     order_key: Mapped[str] = mapped_column(String(64), unique=True)
     needs_refund: Mapped[bool] = mapped_column(default=False, index=True)
+    # Paid with a promo code after the code's limits were reached (a late
+    # capture): the discount was honoured; staff may want to know.
+    promotion_past_limit: Mapped[bool] = mapped_column(
+        default=False, server_default="0", index=True
+    )
     refund_by: Mapped[dt.datetime | None]
     paid_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]

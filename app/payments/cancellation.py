@@ -7,6 +7,7 @@ without closing the payment attempts that could still pay it.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n.labels import label
@@ -17,6 +18,7 @@ from app.orders.states import OPEN_ORDER_STATUSES
 from app.orders.transitions import order_transition
 from app.payments.attempts import live_payments
 from app.payments.audit import log_event
+from app.payments.models import Payment
 from app.payments.transitions import payment_transition
 from app.services_errors import Conflict
 
@@ -37,12 +39,39 @@ _CAUSES = {
 }
 
 
+def lock_orders(order_ids: list[int]) -> None:
+    """Lock the orders' payments, then the orders, in id order (PostgreSQL).
+
+    The global lock order (docs/architecture.md, "Lock order"): payments, then
+    orders, then what they hold (cohorts, ticket types, stock), then promotions.
+    A capture takes them in that order by nature; a cancellation (order first)
+    and an enrollment's sweep of several expired holds take theirs up front
+    with this, so the two can never wait for each other in a cycle.
+    SQLite ignores FOR UPDATE: its writers are serialised anyway.
+    """
+    if not order_ids:
+        return
+    db.session.execute(
+        select(Payment.id)
+        .where(Payment.order_id.in_(order_ids))
+        .order_by(Payment.id)
+        .with_for_update()
+    ).all()
+    db.session.execute(
+        select(Order.id)
+        .where(Order.id.in_(order_ids))
+        .order_by(Order.id)
+        .with_for_update()
+    ).all()
+
+
 def cancel_order(order_id: int, reason: str) -> bool:
     """Cancel an unpaid order: close its live attempts and release what it holds.
 
     True only for the caller whose transition won; that caller alone releases
     seats, tickets or stock (`fulfilment.cancelled`).
     """
+    lock_orders([order_id])
     if not order_transition(order_id, "cancel", cancel_reason=reason[:200]):
         return False
     order = db.session.get(Order, order_id)

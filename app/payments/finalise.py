@@ -30,6 +30,7 @@ from app.payments.cancellation import (
     GATEWAY_EXPIRED,
     cancel_order,
 )
+from app.payments.deadlines import payment_deadline
 from app.payments.gateways import base as gw
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, PaymentMethod
@@ -105,6 +106,11 @@ def check_now(payment_id: int) -> str:
 def apply_result(payment: Payment, truth: gw.GatewayResult, source: str) -> str:
     """Apply a verified gateway answer to the attempt and its order."""
     order = payment.order
+    if truth.status == gw.NOT_FOUND and _attempt_is_young(payment):
+        # The gateway has no record of an attempt that may still be under way
+        # (the form was never posted, or not yet): no one - least of all an
+        # anonymous failure return - ends it early. The order's deadline does.
+        return "not-started"
     if truth.status == gw.CAPTURED:
         return _capture(payment, order, truth)
     if truth.status == gw.AUTHORIZED:
@@ -114,6 +120,16 @@ def apply_result(payment: Payment, truth: gw.GatewayResult, source: str) -> str:
     if truth.status == gw.REFUNDED:
         return "refunded-at-gateway"
     return "pending"
+
+
+def _attempt_is_young(payment: Payment) -> bool:
+    """True until the attempt's method's hold or deadline, counted from its start."""
+    method = db.session.scalar(
+        select(PaymentMethod).where(PaymentMethod.code == payment.method)
+    )
+    if method is None:
+        return False
+    return utcnow() < payment_deadline(method, payment.currency, payment.created_at)
 
 
 def _capture(payment: Payment, order: Order, truth: gw.GatewayResult) -> str:

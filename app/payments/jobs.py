@@ -29,7 +29,9 @@ from app.payments.models import Payment
 from app.payments.states import PaymentStatus, is_settled
 
 # Outcomes of `verify_payment` after which the gateway may still change its mind.
-_UNSETTLED = frozenset({"pending", "payment-failed", "order-failed"})
+# "not-started": the gateway has no record of a young attempt (finalise); the
+# customer may still pay it, so keep looking as for a failure.
+_UNSETTLED = frozenset({"pending", "not-started", "payment-failed", "order-failed"})
 # Outcomes of the winning capture (`finalise._capture`): nothing left to book.
 _CAPTURED = frozenset({"paid", "paid-needs-refund"})
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import utcnow
 from app.extensions import db
 from app.orders.models import Order
+from app.orders.states import OrderStatus
 from app.promotions.models import Promotion, PromotionUsage
 from app.services_errors import ServiceError
 
@@ -38,13 +39,29 @@ def _in_scope(promo: Promotion, line: PricedLine) -> bool:
     return False
 
 
-def _open_orders_using(promo_id: int) -> int:
-    """Unexpired unpaid orders holding the code count against its limit."""
+# Unpaid orders that still hold their discount (a failed order holds nothing
+# until a new attempt reopens it).
+_HOLDING_STATUSES = (OrderStatus.PAYMENT_PENDING, OrderStatus.ON_HOLD)
+
+
+def _open_orders_using(promo_id: int, user_id: int | None = None) -> int:
+    """Unexpired unpaid orders holding the code count against its limits (all
+    of them for `max_uses`, the user's own for `per_user_limit`)."""
+    query = select(func.count(Order.id)).where(
+        Order.promotion_id == promo_id,
+        Order.status.in_(_HOLDING_STATUSES),
+        Order.expires_at > utcnow(),
+    )
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    return db.session.scalar(query)
+
+
+def _used_by(promo_id: int, user_id: int) -> int:
     return db.session.scalar(
-        select(func.count(Order.id)).where(
-            Order.promotion_id == promo_id,
-            Order.status.in_(("payment_pending", "on_hold")),
-            Order.expires_at > utcnow(),
+        select(func.count(PromotionUsage.id)).where(
+            PromotionUsage.promotion_id == promo_id,
+            PromotionUsage.user_id == user_id,
         )
     )
 
@@ -84,12 +101,7 @@ def apply_promotion(
     ):
         raise _not_applicable(_("That promo code has been used up."), code)
     if promo.per_user_limit is not None and user_id is not None:
-        used = db.session.scalar(
-            select(func.count(PromotionUsage.id)).where(
-                PromotionUsage.promotion_id == promo.id,
-                PromotionUsage.user_id == user_id,
-            )
-        )
+        used = _used_by(promo.id, user_id) + _open_orders_using(promo.id, user_id)
         if used >= promo.per_user_limit:
             raise _not_applicable(_("You have already used this promo code."), code)
     eligible = sum(line.amount for line in lines if _in_scope(promo, line))
@@ -105,7 +117,15 @@ def apply_promotion(
 
 
 def record_usage(order: Order) -> bool:
-    """Once per order (unique order_id): the usage row and the counter move together."""
+    """Once per order (unique order_id): the usage row and the counter move together.
+
+    Called for every paid order with a discount, a late capture too: the buyer
+    paid the price they were shown, so the use is honoured and counted even when
+    it goes past `max_uses` or the buyer's `per_user_limit` (an order cancelled
+    at its deadline gave its slot to someone else, then was paid after all).
+    Such an order is flagged `promotion_past_limit` for staff (docs/decisions.md,
+    issue #13). Returns False when the usage was already recorded.
+    """
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -124,4 +144,24 @@ def record_usage(order: Order) -> bool:
         .where(Promotion.id == order.promotion_id)
         .values(uses_count=Promotion.uses_count + 1)
     )
+    if _past_limit(order):
+        db.session.execute(
+            update(Order).where(Order.id == order.id).values(promotion_past_limit=True)
+        )
     return True
+
+
+def _past_limit(order: Order) -> bool:
+    """After this order's use was counted: is the code over one of its limits?"""
+    promo = db.session.execute(
+        select(
+            Promotion.max_uses, Promotion.per_user_limit, Promotion.uses_count
+        ).where(Promotion.id == order.promotion_id)
+    ).one()
+    if promo.max_uses is not None and promo.uses_count > promo.max_uses:
+        return True
+    return (
+        promo.per_user_limit is not None
+        and order.user_id is not None
+        and _used_by(order.promotion_id, order.user_id) > promo.per_user_limit
+    )

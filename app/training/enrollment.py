@@ -318,6 +318,10 @@ def enroll(user: User, req: EnrollmentRequest) -> tuple[Order, Payment]:
         resumed = _resume(user, current, req, cohort, session, form, method)
         if resumed is not None:
             return resumed
+    # Lock order (docs/architecture.md): the seat (and the sweep of expired
+    # holds, payments and orders first) before the promotion's row, as a capture
+    # takes them. A refusal below rolls the hold back with everything else.
+    take_hold(cohort)
     promo, discount = apply_promotion(
         req.promo_code,
         [PricedLine(product.id, product.type, product.price)],
@@ -332,7 +336,6 @@ def enroll(user: User, req: EnrollmentRequest) -> tuple[Order, Payment]:
             product_types=frozenset({"training"}),
         ),
     )
-    take_hold(cohort)
     order = create_order(
         kind="training",
         user_id=user.id,

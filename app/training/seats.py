@@ -17,6 +17,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.orders.models import Order
 from app.orders.states import OPEN_ORDER_STATUSES
+from app.payments.cancellation import lock_orders
 from app.payments.jobs import handle_auto_cancel
 from app.services_errors import Conflict
 from app.training.models import Enrollment
@@ -68,9 +69,13 @@ def take_hold(cohort: TrainingCohort) -> None:
     auto-cancel path (a last status check with the gateway, then cancel and
     release) until one seat comes free.
     """
-    if hold_seat(cohort.id):
+    if hold_seat(cohort.id):  # no row is locked when this finds no seat
         return
-    for order_id in expired_holders(cohort.id):
+    holders = expired_holders(cohort.id)
+    # Lock order (docs/architecture.md): all the holders' payments and orders
+    # before the first of them releases its seat (a cohort lock), never after.
+    lock_orders(holders)
+    for order_id in holders:
         handle_auto_cancel(order_id)
         if hold_seat(cohort.id):
             return

@@ -61,6 +61,8 @@ def pay_with_esewa(live_url: str, payment: Payment, jobs, outcome: str = "succes
     """The customer pays in the eSewa sandbox; the worker finalises."""
     init = init_response(payment.order, payment)
     url = esewa.pay(live_url, init, outcome)
+    if outcome == "failure":
+        esewa.remember_failure(live_url, init)  # else NOT_FOUND keeps it open
     resp = requests.get(url, allow_redirects=False, timeout=10)
     # An unsigned failure return from a browser that did not place the order
     # gets a neutral page, not the order (and its key).

@@ -156,6 +156,7 @@ def test_pay_again_after_failure_with_the_key(shop, app, live_url, db, jobs):
     ).json()["data"]
     assert first["initiationType"] == "form_post" and first["orderKey"]
     url = esewa.pay(live_url, first, "failure")
+    esewa.remember_failure(live_url, first)
     GET(url, allow_redirects=False)
     jobs.run()
     assert db.session.get(Order, order.id).status == "failed"

@@ -250,7 +250,9 @@ def test_failure_then_late_success_reconciles_to_paid(shop, live_url, db, jobs):
     )
     jobs.run()
     order = db.session.get(Order, init["orderId"])
-    assert order.status == "failed"
+    # eSewa forgets an abandoned attempt (NOT_FOUND): a young attempt the gateway
+    # has no record of stays open (issue #13, finding 8), and is looked at again.
+    assert order.status == "payment_pending"
     payment = db.session.get(Payment, init["paymentId"])
     assert payment.next_verify_at is not None  # retry verification is booked
     # The customer completes at eSewa later; its browser never comes back.

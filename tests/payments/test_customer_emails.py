@@ -27,7 +27,9 @@ def _subjects(smtp_sink, shop) -> list[str]:
 
 def test_a_failed_payment_is_emailed_once(shop, live_url, db, jobs, smtp_sink):
     init = _checkout(shop)
-    requests.get(esewa.pay(live_url, init, "failure"), timeout=10)
+    failure_url = esewa.pay(live_url, init, "failure")
+    esewa.remember_failure(live_url, init)
+    requests.get(failure_url, timeout=10)
     jobs.run()
     jobs.run()
     order = db.session.get(Order, init["orderId"])

@@ -109,3 +109,15 @@ def assert_handoff(data: dict, live_url: str, total: str) -> None:
         f"transaction_uuid={payload['transaction_uuid']},product_code=EPAYTEST"
     )
     assert payload["signature"] == hmac_b64(message)
+
+
+def remember_failure(live_url: str, init: dict) -> None:
+    """eSewa forgets an abandoned attempt (NOT_FOUND), and a young attempt the
+    gateway has no record of is left open (issue #13, finding 8): make the
+    sandbox answer CANCELED, a failure it remembers, for tests of failed orders."""
+    resp = requests.post(
+        f"{live_url}/_sandbox/esewa/transactions/{init['gatewayTransactionId']}/status",
+        data={"status": "CANCELED"},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text[:300]

@@ -183,7 +183,9 @@ def test_failure_then_late_success_reconciles_to_enrolled(training, live_url, db
     pay_and_return(live_url, init, "failure")
     jobs.run()
     order = db.session.get(Order, init["orderId"])
-    assert order.status == "failed"
+    # eSewa forgets an abandoned attempt (NOT_FOUND): while young it stays open
+    # (issue #13, finding 8), and is looked at again.
+    assert order.status == "payment_pending"
     payment = db.session.get(Payment, init["paymentId"])
     assert payment.next_verify_at is not None  # retry verification is booked
     enrollment = only_enrollment(db)
@@ -287,6 +289,7 @@ def test_resume_after_failure_pays_the_same_order(training, live_url, db, jobs):
     t = training
     first = enroll(t.api, body_for(t)).get_json()["data"]
     pay_and_return(live_url, first, "failure")
+    esewa.remember_failure(live_url, first)
     jobs.run()
     assert db.session.get(Order, first["orderId"]).status == "failed"
     again = enroll(t.api, body_for(t))
