@@ -21,6 +21,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
+	bash scripts/system_deps.sh
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/python scripts/devrun.py
@@ -33,6 +34,7 @@ reset:
 # The import contracts (pyproject.toml, docs/architecture.md) run first: a
 # dependency in the wrong direction fails the build before any test runs.
 test: $(VENV)/.dev-deps
+	bash scripts/system_deps.sh test
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 

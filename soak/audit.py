@@ -286,7 +286,8 @@ def fulfilment(conn, fx: dict) -> list[Row]:
                 conn,
                 """
                 SELECT greatest(count(*) - %s, 0) FROM promotion_usages u
-                JOIN orders o ON o.id = u.order_id AND NOT o.needs_refund
+                JOIN orders o ON o.id = u.order_id
+                 AND NOT o.needs_refund AND NOT o.promotion_past_limit
                 JOIN promotions p ON p.id = u.promotion_id WHERE p.code = %s
                 """,
                 max_uses,
