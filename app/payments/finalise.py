@@ -34,7 +34,7 @@ from app.payments.deadlines import payment_deadline
 from app.payments.gateways import base as gw
 from app.payments.gateways.registry import get_gateway
 from app.payments.models import Payment, PaymentMethod
-from app.payments.states import is_settled
+from app.payments.states import PaymentStatus, is_settled
 from app.payments.transitions import payment_transition
 from app.promotions.services import record_usage
 from app.services_errors import GatewayUnavailable
@@ -103,13 +103,23 @@ def check_now(payment_id: int) -> str:
         ) from exc
 
 
+# Attempts the gateway may not know yet: handed off, never answered.
+_NOT_YET_AT_GATEWAY = frozenset({PaymentStatus.CREATED, PaymentStatus.PENDING})
+
+
 def apply_result(payment: Payment, truth: gw.GatewayResult, source: str) -> str:
     """Apply a verified gateway answer to the attempt and its order."""
     order = payment.order
-    if truth.status == gw.NOT_FOUND and _attempt_is_young(payment):
+    if (
+        truth.status == gw.NOT_FOUND
+        and payment.status in _NOT_YET_AT_GATEWAY
+        and _attempt_is_young(payment)
+    ):
         # The gateway has no record of an attempt that may still be under way
         # (the form was never posted, or not yet): no one - least of all an
         # anonymous failure return - ends it early. The order's deadline does.
+        # An attempt the gateway once knew (a slip it issued) that it now
+        # denies has ended there; that is a failure like any other.
         return "not-started"
     if truth.status == gw.CAPTURED:
         return _capture(payment, order, truth)

@@ -3,9 +3,9 @@ a customer buys two tickets for two attendees, each attendee receives their own
 ticket email (SMTP sink), and check-in staff admit one of them on a 390 px wide
 screen by typing the code and pressing Enter (as a keyboard-wedge scanner does).
 
-The event and its two ticket types are made with the factory: organizers
-creating events in the browser is the organizations branch's part of #17.
-The door is worked by a member whose only role is check-in.
+The organizer creates the event and its two ticket types in the browser, on a
+phone-sized screen (tests/support/organizer_ui); the door is worked by a member
+whose only role is check-in.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.catalog.models import Event
 from app.events.models import Ticket
 from tests.conftest import wait_for
 from tests.e2e.axe import install, overflow, violations
+from tests.e2e.conftest import login
 from tests.e2e.test_event_browser import fill_tickets
 from tests.organizer.conftest import make_order
 from tests.support.factories import PASSWORD
+from tests.support.organizer_ui import create_event_via_ui
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +40,19 @@ def test_two_attendees_get_their_tickets_and_one_is_admitted(
 ):
     factory.payment_methods()
     organizer = factory.user(role="organizer", email="org@example.com")
-    event, (general, _vip) = factory.event(organizer, quantities=(50, 10))
+    # The organizer creates the event with two ticket types, on a phone.
+    setup = browser.new_context(base_url=live_url, viewport=PHONE)
+    setup.set_default_timeout(20000)
+    try:
+        organizer_page = setup.new_page()
+        login(organizer_page, organizer.email, PASSWORD)
+        event_id = create_event_via_ui(organizer_page, "Kyoto Tech Night")
+    finally:
+        setup.close()
+    db.session.rollback()
+    event = db.session.get(Event, event_id)
+    general, _vip = sorted(event.ticket_types, key=lambda t: t.id)
+    assert (general.name, _vip.name) == ("General", "VIP")
     # A member of the organization with the check-in role only (the door).
     staff = factory.member(event, "check_in", email="door@example.com")
 

@@ -11,6 +11,8 @@ path every browser return, webhook and retry ends in.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -293,6 +295,14 @@ def test_a_capture_after_a_failure_is_a_late_capture_that_pays(
     order = _order(buyer)
     payment_id = _attempt(order)
     teller.answer = {"status": answer}
+    if answer == gw.NOT_FOUND:
+        # The gateway forgetting a young attempt ends nothing (issue #13,
+        # finding 8); once the attempt is past its method's deadline it fails.
+        assert _verify(db, payment_id) == "not-started"
+        assert _state(db, order.id)[0].status == "payment_pending"
+        attempt = db.session.get(Payment, payment_id)
+        attempt.created_at -= dt.timedelta(days=30)
+        db.session.commit()
     assert _verify(db, payment_id) == "order-failed"
     order, payments = _state(db, order.id)
     assert order.status == "failed" and payments == {payment_id: "failed"}
