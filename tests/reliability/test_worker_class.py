@@ -26,7 +26,7 @@ from tests.reliability.test_faults import (
     wait_until,
 )
 from tests.support import esewa
-from tests.support.slow_jobs import outlive_timeout
+from tests.support.slow_jobs import outlive_timeout, quick
 
 
 def test_job_past_its_timeout_is_stopped_by_the_nofork_worker(shop_stack, report):
@@ -96,3 +96,22 @@ def test_killed_nofork_worker_payment_job_is_recovered(
         receipt_emails=(1, receipts(db)),
     )
     assert row.held, row.checks
+
+
+def test_a_busy_payments_queue_does_not_starve_the_mail_queue(shop_stack):
+    """Five captures waiting and one receipt: the worker takes the receipt
+    second, not after the payments queue is empty (round-robin dequeue), so
+    mail keeps going out during a ticket drop."""
+    connection = shop_stack.redis.client()
+    payments = Queue("payments", connection=connection)
+    mail = Queue("mail", connection=connection)
+    captures = [payments.enqueue(quick, f"capture-{i}") for i in range(5)]
+    receipt = mail.enqueue(quick, "receipt")
+    done = shop_stack.worker(timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ended = sorted(
+        Job.fetch_many([j.id for j in [*captures, receipt]], connection=connection),
+        key=lambda job: job.ended_at,
+    )
+    order = [job.return_value() for job in ended]
+    assert order.index("receipt") == 1, order
