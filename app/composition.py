@@ -56,6 +56,7 @@ from app.orders.emails import add_order
 from app.organizer import cancellation as event_cancellation
 from app.organizer import invoices as organizer_invoices
 from app.organizer import manage_views as organizer_setup
+from app.organizer import promotion_views as organizer_promotions
 from app.organizer import team_views as organizer_team
 from app.organizer import views as organizer_pages
 from app.outbox import relay as outbox_relay
@@ -94,6 +95,7 @@ PAGES: list[tuple[Blueprint, str | None]] = [
     (organizer_invoices.bp, "/organizer"),
     (checkin_pages.bp, "/organizer"),
     (organizer_setup.bp, "/organizer"),
+    (organizer_promotions.bp, "/organizer"),
     (organizer_team.bp, "/organizer"),
     (dev_mailbox.bp, None),
     (admin_pages.bp, None),

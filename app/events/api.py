@@ -18,7 +18,14 @@ from app.services_errors import ServiceError
 
 bp = Blueprint("events_api", __name__)
 
-BODY_FIELDS = {"eventId", "tickets", "paymentType", "returnUrl", "unlockCode"}
+BODY_FIELDS = {
+    "eventId",
+    "tickets",
+    "paymentType",
+    "returnUrl",
+    "unlockCode",
+    "promoCode",
+}
 LINE_FIELDS = {"ticketTypeId", "quantity", "attendees"}
 ATTENDEE_FIELDS = {"name", "email"}
 
@@ -137,6 +144,7 @@ def mobile_checkout():
     payment_type = field(body, "paymentType", str)
     return_url = field(body, "returnUrl", str, required=False)
     unlock_code = field(body, "unlockCode", str, required=False)
+    promo_code = field(body, "promoCode", str, required=False)
 
     def work() -> dict:
         method = services.method_for_payment_type(payment_type)
@@ -152,6 +160,7 @@ def mobile_checkout():
             ),
             return_url=return_url,
             unlock_code=unlock_code,
+            promo_code=promo_code,
         )
         return init_response(order, payment)
 
@@ -206,6 +215,12 @@ describe(
             "unlockCode": {
                 "type": "string",
                 "description": "the code that unlocks a hidden ticket type",
+            },
+            "promoCode": {
+                "type": "string",
+                "maxLength": 40,
+                "description": "one of this event's promotions; a shop promo "
+                "code or another event's answers 422 PROMOTION_NOT_APPLICABLE",
             },
         },
     },

@@ -31,6 +31,9 @@ class EventCheckoutForm(Form):
         _l("Phone (optional)"), validators=[Optional(), Length(max=32)]
     )
     method = RadioField(_l("Pay with"), validators=[DataRequired()], choices=[])
+    promo_code = StringField(
+        _l("Promo code (optional)"), validators=[Optional(), Length(max=40)]
+    )
     form_token = HiddenField()
 
 

@@ -35,6 +35,7 @@ from app.payments.gateways.registry import get_gateway
 from app.payments.handoff import initiate_payment
 from app.payments.models import Payment, PaymentEvent, PaymentMethod
 from app.payments.states import ACCEPTED_PAYMENT_STATUSES
+from app.promotions.services import PricedLine, apply_promotion
 from app.services_errors import Conflict, NotFound, ServiceError
 from app.tax.sellers import organization_seller
 
@@ -299,8 +300,13 @@ def checkout_event(
     return_url: str | None = None,
     web: bool = False,
     unlock_code: str | None = None,
+    promo_code: str | None = None,
 ) -> tuple[Order, Payment]:
     """Create an event order holding its tickets and its first payment attempt.
+
+    A promo code must be one of this event's own promotions; it is priced by
+    `app.promotions` exactly as a cart's (limits count open orders; the use is
+    recorded on payment), and the discount comes off before tax.
 
     Any refusal (validation, sold out, method, gateway outage) raises and the
     caller's transaction rolls back: no order, no hold, no payment.
@@ -318,7 +324,14 @@ def checkout_event(
             400,
             {"gateway": method.code},
         )
-    total = sum(t.price * r.quantity for t, r in lines)
+    promo, discount = apply_promotion(
+        promo_code,
+        [PricedLine(None, "ticket", t.price * r.quantity) for t, r in lines],
+        event.currency,
+        buyer.user_id,
+        event_id=event.id,
+    )
+    total = sum(t.price * r.quantity for t, r in lines) - discount
     methods.check_method(
         method,
         methods.OrderFacts(event.currency, total, frozenset({"ticket"})),
@@ -345,6 +358,8 @@ def checkout_event(
         customer_name=buyer.name.strip(),
         customer_email=buyer.email.strip(),
         customer_phone=buyer.phone.strip(),
+        discount=discount,
+        promotion_id=promo.id if promo else None,
         return_url=return_url,
         tags={"event_id": event.id},
         expires_at=payment_deadline(method, event.currency),

@@ -156,6 +156,7 @@ def checkout(event_id: int):
             buyer=buyer,
             web=True,
             unlock_code=(request.form.get("code") or "").strip()[:40] or None,
+            promo_code=form.promo_code.data or None,
         )
     except ServiceError as exc:
         db.session.rollback()

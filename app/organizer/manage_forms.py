@@ -97,6 +97,40 @@ class TicketTypeForm(Form):
     )
 
 
+class PromotionForm(Form):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(min=4, max=40),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only.")),
+        ],
+    )
+    kind = SelectField(
+        _l("Discount"),
+        choices=[
+            SelectChoice("percent", _l("Percent off")),
+            SelectChoice("fixed", _l("Amount off")),
+        ],
+        default="percent",
+    )
+    value = StringField(
+        _l("Percent or amount"), validators=[DataRequired(), Length(max=20)]
+    )
+    max_uses = IntegerField(
+        _l("Uses in all"), validators=[Optional(), NumberRange(min=1, max=1000000)]
+    )
+    per_user_limit = IntegerField(
+        _l("Uses per customer"), validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    starts_at = DateTimeLocalField(
+        _l("Valid from"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Valid until"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+
+
 class InviteForm(Form):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(), Length(max=254)]

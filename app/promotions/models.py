@@ -30,6 +30,9 @@ class Promotion(db.Model):
     per_user_limit: Mapped[int | None]
     uses_count: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # An organizer's promotion for one event's tickets; NULL: a shop promotion
+    # (carts, trainings). Neither is accepted at the other's checkout.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     created_at: Mapped[created_at]
 
 

@@ -72,8 +72,13 @@ def apply_promotion(
     currency: str,
     user_id: int | None,
     lock: bool = True,
+    event_id: int | None = None,
 ) -> tuple[Promotion | None, int]:
     """Return (promotion, discount) or raise PROMOTION_NOT_APPLICABLE.
+
+    `event_id` names the event whose tickets are bought (None: a shop checkout).
+    An event's promotion applies only there and a shop promotion never does
+    (422: the code exists but belongs to another checkout).
 
     Checkout locks the code's row (`lock`); a preview before paying (the cart
     page) asks the same rules without a lock, so the shopper sees the total and
@@ -92,6 +97,15 @@ def apply_promotion(
     now = utcnow()
     if promo is None or not promo.active:
         raise _not_applicable(_("That promo code does not exist."), code)
+    if promo.event_id != event_id:
+        raise ServiceError(
+            "PROMOTION_NOT_APPLICABLE",
+            _("This promo code is not valid for this checkout.")
+            if event_id is None
+            else _("This promo code is not valid for this event."),
+            422,
+            {"promoCode": code},
+        )
     if (promo.starts_at and now < promo.starts_at) or (
         promo.ends_at and now > promo.ends_at
     ):

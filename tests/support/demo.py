@@ -32,6 +32,7 @@ from app.payments import methods
 from app.payments.finalise import verify_payment
 from app.payments.handoff import initiate_payment
 from app.payments.models import PaymentMethod
+from app.promotions.models import Promotion
 from app.training.enrollment import EnrollmentRequest, enroll
 
 ADDRESS = {
@@ -189,6 +190,11 @@ def build(mail_folder: Path) -> DemoWorld:
             offer_expires_at=utcnow() + dt.timedelta(hours=24),
         )
     )
+    # An organizer's promo code for the demo event (its edit page).
+    event_promotion = Promotion(
+        code="DEMOEVENT10", kind="percent", value=10, event_id=event.id
+    )
+    db.session.add(event_promotion)
     db.session.commit()
 
     ticket = db.session.scalar(select(Ticket).where(Ticket.order_id == event_order.id))
@@ -224,5 +230,6 @@ def build(mail_folder: Path) -> DemoWorld:
             "closed_event": str(closed.id),
             "invitation": invitation_token,
             "waitlist_offer": offer_token,
+            "event_promotion": str(event_promotion.id),
         }
     )
