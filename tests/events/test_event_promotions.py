@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import re
 
+import requests
 from sqlalchemy import select
 
 from app.admin.models import AuditLog
 from app.orders.models import Order
 from app.organizer.roles import Role
 from app.promotions.models import Promotion, PromotionUsage
-from tests.events.conftest import checkout, follow_return, init, run_ours
+from tests.events.conftest import (
+    checkout,
+    follow_return,
+    init,
+    post_ticket_form,
+    run_ours,
+    ticket_form,
+)
 from tests.support.cart import fill_cart
 from tests.support.factories import PASSWORD
 from tests.support.komoju import complete, sandbox_session
@@ -177,3 +185,21 @@ def test_roles_edit_and_deactivate(shop, factory, app, db):
     assert actions == ["promotion.update", "promotion.deactivate"]
     resp = checkout(shop, [(shop.general, 1)], promoCode="EARLY")
     assert resp.status_code == 400
+
+
+def test_event_page_form_takes_the_code(shop, factory, live_url, db):
+    factory.promotion(code="WEB500", kind="fixed", value=500, event_id=shop.event.id)
+    factory.promotion(code="SHOPONLY")
+    browser = requests.Session()
+    page = browser.get(f"{live_url}/events/{shop.event.id}", timeout=10).text
+    assert 'name="promo_code"' in page
+    form = {**ticket_form([(shop.general, 1)]), "promo_code": "SHOPONLY"}
+    refused = post_ticket_form(browser, live_url, shop.event.id, form)
+    assert refused.status_code == 422
+    assert "not valid for this event" in refused.text
+    form = {**ticket_form([(shop.general, 1)]), "promo_code": "web500"}
+    resp = post_ticket_form(browser, live_url, shop.event.id, form)
+    assert resp.status_code == 302, resp.text
+    db.session.rollback()
+    order = db.session.scalar(select(Order).where(Order.discount > 0))
+    assert (order.subtotal, order.discount) == (3000, 500)
