@@ -105,22 +105,29 @@ def edit(event_id: int, promotion_id: int):
     return _back(event.id)
 
 
-@bp.post(
-    "/events/<int:event_id>/promotions/<int:promotion_id>"
-    "/<any(deactivate, activate):action>"
-)
-@organizer_required
-def act(event_id: int, promotion_id: int, action: str):
+def _set_active(event_id: int, promotion_id: int, active: bool):
     event = access.require_event_role(current_user, event_id, EVENTS)
     promo = promotions.promotion_of(event, promotion_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    promotions.set_active(promo, action == "activate")
+    promotions.set_active(promo, active)
     db.session.commit()
     flash(
         _("The promotion is active again.")
-        if action == "activate"
+        if active
         else _("The promotion is deactivated; its code is no longer accepted."),
         "success",
     )
     return _back(event.id)
+
+
+@bp.post("/events/<int:event_id>/promotions/<int:promotion_id>/deactivate")
+@organizer_required
+def deactivate(event_id: int, promotion_id: int):
+    return _set_active(event_id, promotion_id, False)
+
+
+@bp.post("/events/<int:event_id>/promotions/<int:promotion_id>/activate")
+@organizer_required
+def activate(event_id: int, promotion_id: int):
+    return _set_active(event_id, promotion_id, True)
