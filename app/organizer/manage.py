@@ -127,7 +127,9 @@ def _type_values(event: Event, data: dict) -> dict:
         ) from None
     if price < 0:
         raise Unprocessable(
-            "INVALID_PRICE", _("A price cannot be negative."), {"price": "range"}
+            "INVALID_PRICE",
+            _("A price cannot be negative."),
+            details={"price": "range"},
         )
     start = to_utc(data.get("sales_start_at"), event.timezone)
     end = to_utc(data.get("sales_end_at"), event.timezone)

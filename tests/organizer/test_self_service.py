@@ -129,6 +129,10 @@ def test_edit_is_audited_and_refuses_bad_input(client, world, db):
     form["price"] = "12.5"  # JPY has no decimals
     form["quantity_total"] = "20"
     assert client.post(f"{url}/ticket-types/{t.id}/edit", data=form).status_code == 422
+    form["price"] = "-100"
+    resp = client.post(f"{url}/ticket-types/{t.id}/edit", data=form)
+    assert resp.status_code == 422
+    assert "cannot be negative" in resp.get_data(as_text=True)
     assert client.post(f"{url}/setup", data={"title": "x"}).status_code == 400  # CSRF
 
 
