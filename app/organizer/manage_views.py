@@ -37,6 +37,10 @@ def _organizations():
     ]
     if not found and current_user.is_organizer:
         found = [home_organization(current_user)]
+        # Kept from the first visit: the form names it by id, and the POST
+        # must find that same organization (a rolled-back one would get a new
+        # id from PostgreSQL's sequence and the choice would not validate).
+        db.session.commit()
     return found
 
 
