@@ -4,6 +4,7 @@ secrets kept out of logs, and production refusing unsafe settings."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import requests
@@ -26,11 +27,15 @@ def _form_rules(app):
 
 
 def _concrete(rule) -> str:
-    path = rule.rule
-    for arg in rule.arguments:
-        for pattern in (f"<int:{arg}>", f"<{arg}>", f"<path:{arg}>", f"<string:{arg}>"):
-            path = path.replace(pattern, "1")
-    return path
+    """The rule with every variable filled: 1, or an `any(...)` rule's first word."""
+
+    def value(match: re.Match) -> str:
+        converter, options = match.group(1), match.group(2)
+        if converter == "any" and options:
+            return options.split(",")[0].strip().strip("'\"")
+        return "1"
+
+    return re.sub(r"<(?:(\w+)(?:\(([^)]*)\))?:)?\w+>", value, rule.rule)
 
 
 def test_every_form_post_needs_a_csrf_token(app, client, factory):
