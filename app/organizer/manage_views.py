@@ -56,7 +56,7 @@ def _event_data(form: EventForm) -> dict:
     }
 
 
-def _refused(exc: ServiceError, template: str, **context):
+def refuse_form(exc: ServiceError, template: str, **context):
     db.session.rollback()
     flash(str(exc.message), "error")
     return render_template(template, **context), exc.status
@@ -81,7 +81,7 @@ def new_event():
                 form.organization_id.data, current_user, _event_data(form)
             )
         except ServiceError as exc:
-            return _refused(exc, "organizer/event_form.html", form=form, event=None)
+            return refuse_form(exc, "organizer/event_form.html", form=form, event=None)
         db.session.commit()
         flash(
             _("The event was created. Add its ticket types, then publish it."),
@@ -108,7 +108,7 @@ def setup(event_id: int):
         try:
             changed = manage.update_event(event, _event_data(form))
         except ServiceError as exc:
-            return _refused(exc, "organizer/setup.html", **context)
+            return refuse_form(exc, "organizer/setup.html", **context)
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("organizer_manage.setup", event_id=event.id), 303)
@@ -140,7 +140,7 @@ def new_ticket_type(event_id: int):
         try:
             manage.create_ticket_type(event, _type_data(form))
         except ServiceError as exc:
-            return _refused(exc, "organizer/ticket_type_form.html", **context)
+            return refuse_form(exc, "organizer/ticket_type_form.html", **context)
         db.session.commit()
         flash(_("The ticket type was added."), "success")
         return redirect(url_for("organizer_manage.setup", event_id=event.id), 303)
@@ -170,7 +170,7 @@ def edit_ticket_type(event_id: int, type_id: int):
         try:
             changed = manage.update_ticket_type(ticket_type, _type_data(form))
         except ServiceError as exc:
-            return _refused(exc, "organizer/ticket_type_form.html", **context)
+            return refuse_form(exc, "organizer/ticket_type_form.html", **context)
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("organizer_manage.setup", event_id=event.id), 303)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.organizer import access, manage, promotions
 from app.organizer.manage_forms import ConfirmForm, PromotionForm
+from app.organizer.manage_views import refuse_form
 from app.organizer.roles import EVENTS
 from app.organizer.views import organizer_required
 from app.services_errors import ServiceError
@@ -64,9 +65,7 @@ def new(event_id: int):
         try:
             promotions.create(event, _data(form))
         except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return _form_page(context, exc.status)
+            return refuse_form(exc, "organizer/promotion_form.html", **context)
         db.session.commit()
         flash(_("The promotion was added."), "success")
         return _back(event.id)
@@ -97,9 +96,7 @@ def edit(event_id: int, promotion_id: int):
     try:
         changed = promotions.update(event, promo, _data(form))
     except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return _form_page(context, exc.status)
+        return refuse_form(exc, "organizer/promotion_form.html", **context)
     db.session.commit()
     flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return _back(event.id)
